@@ -1,0 +1,55 @@
+# Two verbs do everything on a fresh machine with Python 3.11+ and make:
+#   make run    set up (venv, dependencies, database, model, static files) and serve
+#   make test   set up and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run setup test lint format secret-key superuser clean
+
+run: setup
+	@echo ""
+	@echo "Serving on http://$(BIND)/  (Ctrl-C stops it)"
+	@echo "Admin: http://$(BIND)/admin/  -- create a login with: $(MANAGE) createsuperuser"
+	@echo ""
+	BIND=$(BIND) exec $(BIN)/gunicorn --config reviewsite/gunicorn_conf.py reviewsite.wsgi
+
+setup: $(VENV)/.runtime secret-key
+	$(MANAGE) migrate --noinput --verbosity 0
+	$(MANAGE) train_model --if-none-active
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+test: $(VENV)/.dev secret-key
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+superuser: setup
+	$(MANAGE) createsuperuser
+
+# The secret key is generated once, kept out of git (var/ is ignored), readable only by us.
+secret-key: var/secret_key
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@echo "Generated a secret key in $@"
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""Save and load a model directory: model.joblib + metadata.json, checked by sha256.
+
+joblib files are pickles, and unpickling runs code: a model file is loaded only after its
+checksum matches the one the registry recorded when we wrote it. No Django here.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import sklearn
+from sklearn.exceptions import InconsistentVersionWarning
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+RETRAIN_HINT = "retrain with `python manage.py train_model`"
+
+
+class ArtifactError(RuntimeError):
+    """A model directory that must not be loaded; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class SavedArtifact:
+    directory: Path
+    sha256: str
+
+
+def library_versions() -> dict:
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_artifact(model_dir: Path, version: str, model, metadata: dict) -> SavedArtifact:
+    """Write MODEL_DIR/<version>/ atomically: it appears whole or not at all."""
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    final = model_dir / version
+    if final.exists():
+        raise ArtifactError(f"{final} already exists; versions are never overwritten")
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
+    try:
+        joblib.dump(model, staging / MODEL_FILE)
+        sha256 = file_sha256(staging / MODEL_FILE)
+        full_metadata = {**metadata, "version": version, "sha256": sha256, **library_versions()}
+        (staging / METADATA_FILE).write_text(json.dumps(full_metadata, indent=2, sort_keys=True))
+        staging.chmod(0o755)
+        # rename() within one file system is atomic: readers never see a half-written model.
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return SavedArtifact(final, sha256)
+
+
+def read_metadata(directory: Path) -> dict:
+    path = Path(directory) / METADATA_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ArtifactError(f"{path} is missing; {RETRAIN_HINT}") from None
+    except (OSError, ValueError) as error:
+        raise ArtifactError(f"{path} cannot be read ({error}); {RETRAIN_HINT}") from None
+
+
+def verify_artifact(directory: Path, *, expected_sha256: str) -> Path:
+    """The model file's path, if it exists and its checksum matches the registry's."""
+    path = Path(directory) / MODEL_FILE
+    try:
+        actual = file_sha256(path)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path} is missing; {RETRAIN_HINT}") from None
+    if actual != expected_sha256:
+        raise ArtifactError(
+            f"{path} does not match its registered checksum (expected {expected_sha256[:12]}…, "
+            f"found {actual[:12]}…): it was altered or replaced and will not be loaded; "
+            f"{RETRAIN_HINT}"
+        )
+    return path
+
+
+def load_artifact(directory: Path, *, expected_sha256: str):
+    """Load the model in `directory` if, and only if, it is the file the registry knows."""
+    path = verify_artifact(directory, expected_sha256=expected_sha256)
+    saved_with = read_metadata(directory).get("scikit-learn")
+    if saved_with != sklearn.__version__:
+        raise ArtifactError(
+            f"{path} was saved with scikit-learn {saved_with}, but {sklearn.__version__} is "
+            f"installed; a model is only loaded by the version that saved it: {RETRAIN_HINT}"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        return joblib.load(path)

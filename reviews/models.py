@@ -1,0 +1,93 @@
+"""Movies, their reviews, and every prediction ever made for a review."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from ml.models import ModelVersion
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
+class Movie(models.Model):
+    title = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:movie_detail", args=[self.pk])
+
+
+class Review(models.Model):
+    """A review and its current prediction, kept on the row so lists filter and sort cheaply.
+
+    The current fields always equal the review's newest Prediction (reviews/services.py
+    writes both in one transaction).
+    """
+
+    movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="reviews")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, db_index=True)
+    probability_positive = models.FloatField()
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="reviews"
+    )
+    # The sentiment before the latest re-scoring, if a re-scoring changed the model
+    # ("" when the review has only ever had one prediction): lets staff find flips.
+    previous_sentiment = models.CharField(
+        max_length=8, choices=Sentiment.choices, blank=True, default=""
+    )
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["movie", "-created_at"], name="review_movie_created"),
+            models.Index(fields=["probability_positive"], name="review_probability"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.movie}: {self.text[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review_detail", args=[self.pk])
+
+    @property
+    def confidence(self) -> float:
+        """How sure the model is of the sentiment it gave, from 0.5 to 1."""
+        return max(self.probability_positive, 1 - self.probability_positive)
+
+
+class Prediction(models.Model):
+    """Append-only history: one row per (review, model version)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="predictions"
+    )
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices)
+    probability_positive = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "model_version"], name="prediction_one_per_review_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentiment} ({self.probability_positive:.2f}) by {self.model_version_id}"
+
+    @property
+    def confidence(self) -> float:
+        return max(self.probability_positive, 1 - self.probability_positive)

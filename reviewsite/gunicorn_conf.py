@@ -1,0 +1,44 @@
+"""gunicorn settings for `make run` and deployments (override any of them with env vars).
+
+The app is preloaded in the master, and the active model loaded there before workers fork,
+so every worker shares the model's memory pages instead of loading its own copy.
+"""
+
+import gc
+import logging
+import os
+
+# One BLAS/OpenMP thread per worker: the workers already use every core.
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+preload_app = True
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# The heartbeat file on a RAM disk: a slow /tmp can stall workers (gunicorn docs, FAQ).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = os.environ.get("ACCESS_LOG") or None
+errorlog = "-"
+
+
+def when_ready(server):
+    """Load the active model in the master, then stop refcounting from dirtying its pages."""
+    from django.db import connections
+
+    from ml.classifier import ModelUnavailable, get_active_classifier
+
+    try:
+        classifier = get_active_classifier()
+        server.log.info("model %s loaded before forking workers", classifier.version)
+    except ModelUnavailable as error:
+        server.log.warning("no model preloaded: %s", error)
+    except Exception:  # the database may be down at start; workers retry per request
+        logging.getLogger(__name__).exception("model preload failed")
+    # Workers must not share the master's database connections.
+    connections.close_all()
+    gc.freeze()

@@ -1,0 +1,52 @@
+"""Shared fixtures: a real model trained once per test session on a small sample of the
+bundled data, registered and activated in each test's database."""
+
+import pytest
+
+from ml import dataset
+from ml.artifacts import save_artifact
+from ml.classifier import active_classifier
+from ml.models import ModelVersion
+from ml.pipeline import build_pipeline
+
+SAMPLE_SIZE = 3000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(settings, tmp_path):
+    # Plain storage: the manifest storage needs `collectstatic`, which tests do not run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MODEL_DIR = tmp_path / "models"
+    active_classifier.cache_clear()
+    yield settings
+    active_classifier.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> dataset.LabelledTexts:
+    return dataset.sample(dataset.load_bundled(), size=SAMPLE_SIZE, seed=0)
+
+
+@pytest.fixture(scope="session")
+def trained_artifact(tmp_path_factory, sample_data):
+    model = build_pipeline(seed=0).fit(sample_data.texts, sample_data.labels)
+    model_dir = tmp_path_factory.mktemp("session-models")
+    return save_artifact(model_dir, "test-model", model, {"training_data": sample_data.summary()})
+
+
+def register(artifact, *, version: str, active: bool) -> ModelVersion:
+    return ModelVersion.objects.create(
+        version=version,
+        artifact_path=str(artifact.directory),
+        sha256=artifact.sha256,
+        metrics={"held_out": {"accuracy": 0.8}},
+        is_active=active,
+    )
+
+
+@pytest.fixture
+def active_model(db, trained_artifact) -> ModelVersion:
+    return register(trained_artifact, version="test-model", active=True)

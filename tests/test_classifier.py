@@ -1,0 +1,49 @@
+"""The cached classifier: loaded once per process, following the active version."""
+
+import pytest
+
+from ml import classifier as classifier_module
+from ml.classifier import ModelUnavailable, get_active_classifier
+from ml.services import model_activate
+from tests.conftest import register
+
+
+def test_the_model_is_loaded_once_and_reused(active_model, monkeypatch):
+    loads = []
+    real_load = classifier_module.load_artifact
+    monkeypatch.setattr(
+        classifier_module,
+        "load_artifact",
+        lambda *args, **kwargs: loads.append(1) or real_load(*args, **kwargs),
+    )
+
+    first = get_active_classifier()
+    for _ in range(5):
+        assert get_active_classifier() is first
+    assert len(loads) == 1
+
+
+def test_a_newly_activated_model_is_picked_up_without_a_restart(
+    active_model, trained_artifact, settings
+):
+    settings.MODEL_REFRESH_SECONDS = 0
+    assert get_active_classifier().version == "test-model"
+    register(trained_artifact, version="candidate", active=False)
+
+    model_activate(version="candidate")
+
+    assert get_active_classifier().version == "candidate"
+
+
+def test_predict_batch_scores_every_text_in_order(active_model):
+    scores = get_active_classifier().predict_batch(
+        ["Brilliant, moving, superb.", "Boring, awful, a waste of time."]
+    )
+
+    assert [score.sentiment for score in scores] == ["positive", "negative"]
+    assert scores[0].probability_positive > 0.5 > scores[1].probability_positive
+
+
+def test_no_active_model_is_a_clear_error(db):
+    with pytest.raises(ModelUnavailable, match="train_model"):
+        get_active_classifier()

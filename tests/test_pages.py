@@ -1,0 +1,80 @@
+"""The result page, the movie page and the latest reviews on the home page."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Movie, Review
+from reviews.services import review_create
+
+
+@pytest.fixture
+def ozark(db) -> Movie:
+    return Movie.objects.get(title="Ozark")
+
+
+def test_result_page_shows_movie_review_sentiment_confidence_and_version(
+    client, ozark, active_model
+):
+    review = review_create(movie=ozark, text="Superb acting and a moving story.")
+
+    response = client.get(reverse("reviews:review_detail", args=[review.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Ozark" in content
+    assert "Superb acting and a moving story." in content
+    assert review.get_sentiment_display() in content
+    assert f"{review.confidence * 100:.0f}%" in content
+    assert active_model.version in content
+
+
+def test_result_page_of_unknown_review_is_a_404_page(client, db):
+    response = client.get("/reviews/424242/")
+
+    assert response.status_code == 404
+    assert b"Not found" in response.content
+
+
+def test_home_lists_the_ten_latest_reviews_newest_first(client, ozark, active_model):
+    for number in range(12):
+        review_create(movie=ozark, text=f"Review number {number:02d}")
+
+    content = client.get(reverse("reviews:home")).content.decode()
+
+    assert "Review number 11" in content
+    assert "Review number 02" in content
+    assert "Review number 01" not in content
+    assert content.index("Review number 11") < content.index("Review number 10")
+
+
+def test_movie_page_lists_its_reviews_and_share_positive(client, ozark, active_model):
+    other = Movie.objects.get(title="Vincenzo")
+    review_create(movie=ozark, text="A brilliant, superb, wonderful film.")
+    review_create(movie=ozark, text="Boring, awful, a waste of time.")
+    review_create(movie=other, text="Not about Ozark at all")
+    positive = Review.objects.filter(movie=ozark, sentiment="positive").count()
+
+    response = client.get(reverse("reviews:movie_detail", args=[ozark.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "A brilliant, superb, wonderful film." in content
+    assert "Not about Ozark at all" not in content
+    assert f"{positive / 2 * 100:.0f}%</strong> of 2 reviews" in content
+
+
+def test_movie_page_paginates_twenty_reviews_a_page(client, ozark, active_model):
+    for number in range(25):
+        review_create(movie=ozark, text=f"Numbered review {number:02d}")
+    url = reverse("reviews:movie_detail", args=[ozark.pk])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert "Numbered review 24" in first and "Numbered review 05" in first
+    assert "Numbered review 04" not in first
+    assert "Numbered review 04" in second and "Page 2 of 2" in second
+
+
+def test_movie_page_of_unknown_movie_is_a_404(client, db):
+    assert client.get("/movies/999/").status_code == 404

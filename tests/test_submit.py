@@ -1,0 +1,109 @@
+"""Submitting a review through the form: stored with its prediction, or refused whole."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Movie, Prediction, Review
+
+HOME = reverse("reviews:home")
+
+
+@pytest.fixture
+def ozark(db) -> Movie:
+    return Movie.objects.get(title="Ozark")
+
+
+def nothing_stored() -> bool:
+    return not Review.objects.exists() and not Prediction.objects.exists()
+
+
+def test_home_shows_the_form_with_movies_from_the_database(client, active_model):
+    Movie.objects.create(title="Paddington 2")
+
+    response = client.get(HOME)
+
+    assert response.status_code == 200
+    assert b"Paddington 2" in response.content
+    assert b"Ozark" in response.content
+    assert b"csrfmiddlewaretoken" in response.content
+
+
+def test_valid_review_is_stored_with_its_prediction_and_redirects_to_it(
+    client, ozark, active_model
+):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "A brilliant, moving film."})
+
+    review = Review.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"/reviews/{review.pk}/"
+    assert review.movie == ozark
+    assert review.text == "A brilliant, moving film."
+    assert review.sentiment in {"positive", "negative"}
+    assert review.model_version == active_model
+    prediction = Prediction.objects.get()
+    assert prediction.review == review
+    assert prediction.sentiment == review.sentiment
+    assert prediction.probability_positive == review.probability_positive
+    assert prediction.model_version == active_model
+
+
+def test_review_text_is_trimmed_before_it_is_stored(client, ozark, active_model):
+    client.post(HOME, {"movie": ozark.pk, "review": "   Loved it.  \n"})
+
+    assert Review.objects.get().text == "Loved it."
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_review_is_refused_and_nothing_is_stored(client, ozark, active_model, text):
+    response = client.post(HOME, {"movie": ozark.pk, "review": text})
+
+    assert response.status_code == 400
+    assert b"cannot be empty" in response.content
+    assert nothing_stored()
+
+
+def test_review_over_ten_thousand_characters_is_refused(client, ozark, active_model):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "a" * 10_001})
+
+    assert response.status_code == 400
+    assert b"at most 10000 characters" in response.content
+    assert nothing_stored()
+
+
+def test_review_of_exactly_ten_thousand_characters_is_accepted(client, ozark, active_model):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "good " * 2000})
+
+    assert response.status_code == 303
+    assert Review.objects.count() == 1
+
+
+@pytest.mark.parametrize("movie", ["999999", "abc", ""])
+def test_unknown_or_missing_movie_is_refused(client, active_model, movie):
+    response = client.post(HOME, {"movie": movie, "review": "Great."})
+
+    assert response.status_code == 400
+    assert b"movie" in response.content.lower()
+    assert nothing_stored()
+
+
+def test_refused_form_keeps_what_the_person_wrote(client, active_model):
+    response = client.post(HOME, {"movie": "", "review": "My careful words"})
+
+    assert b"My careful words" in response.content
+
+
+def test_post_without_csrf_token_is_refused(ozark, active_model):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(HOME, {"movie": ozark.pk, "review": "Hi"})
+
+    assert response.status_code == 403
+    assert nothing_stored()
+
+
+def test_without_an_active_model_the_form_answers_503_and_stores_nothing(client, ozark):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "Great."})
+
+    assert response.status_code == 503
+    assert b"unavailable" in response.content
+    assert nothing_stored()

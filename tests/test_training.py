@@ -1,0 +1,63 @@
+"""train_model: a real model trained on a small sample, saved, registered, activated."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ml.artifacts import file_sha256
+from ml.models import ModelVersion
+
+SAMPLE = "1200"
+
+
+def test_train_model_saves_registers_and_activates_a_model(db, settings):
+    call_command("train_model", "--sample", SAMPLE, stdout=io.StringIO())
+
+    model_version = ModelVersion.objects.get()
+    directory = Path(model_version.artifact_path)
+    assert model_version.is_active
+    assert directory.parent == settings.MODEL_DIR
+    assert model_version.sha256 == file_sha256(directory / "model.joblib")
+    assert model_version.metrics["held_out"]["accuracy"] > 0.6
+    assert model_version.training_data["n"] == int(SAMPLE)
+
+
+def test_metadata_records_versions_data_hyperparameters_and_metrics(db):
+    call_command("train_model", "--sample", SAMPLE, stdout=io.StringIO())
+
+    model_version = ModelVersion.objects.get()
+    metadata = json.loads((Path(model_version.artifact_path) / "metadata.json").read_text())
+    assert metadata["version"] == model_version.version
+    assert metadata["sha256"] == model_version.sha256
+    assert {"python", "scikit-learn", "joblib"} <= metadata.keys()
+    assert len(metadata["training_data"]["sha256"]) == 64
+    assert set(metadata["training_data"]["labels"]) == {"positive", "negative"}
+    assert set(metadata["training_data"]["sources"]) == {"imdb", "rotten_tomatoes"}
+    assert metadata["hyperparameters"]
+    held_out = metadata["metrics"]["held_out"]
+    assert {"accuracy", "f1", "confusion_matrix", "brier", "reliability"} <= held_out.keys()
+    assert metadata["metrics"]["training_seconds"] > 0
+
+
+def test_no_activate_registers_an_inactive_model_beside_the_active_one(db, active_model):
+    call_command("train_model", "--sample", SAMPLE, "--no-activate", stdout=io.StringIO())
+
+    new = ModelVersion.objects.exclude(pk=active_model.pk).get()
+    assert not new.is_active
+    assert ModelVersion.objects.get(is_active=True) == active_model
+
+
+def test_if_none_active_does_nothing_when_a_model_is_active(db, active_model):
+    call_command("train_model", "--if-none-active", stdout=io.StringIO())
+
+    assert ModelVersion.objects.count() == 1
+
+
+def test_training_on_a_missing_file_fails_clearly_and_registers_nothing(db, tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("train_model", "--data", str(tmp_path / "absent.csv"))
+
+    assert not ModelVersion.objects.exists()
