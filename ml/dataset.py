@@ -87,12 +87,13 @@ def load_csv(
     text_column: str = "text",
     label_column: str = "label",
     source_column: str = "source",
+    require_both_classes: bool = True,
 ) -> LabelledTexts:
     """Read labelled texts from a CSV file with a header row.
 
     Labels may be positive/negative or 1/0. Raises DatasetError, naming the file and the
     problem, for a missing file, non-UTF-8 bytes, no rows, missing columns, an unknown
-    label or a single class.
+    label or (for training) a single class.
     """
     path = Path(path)
     try:
@@ -129,7 +130,7 @@ def load_csv(
         sources.append(row.get(source_column) or path.name)
     if not texts:
         raise DatasetError(f"{path}: no rows after the header")
-    if len(set(labels)) < 2:
+    if require_both_classes and len(set(labels)) < 2:
         raise DatasetError(f"{path}: only one class; both positive and negative are needed")
     return LabelledTexts(texts, labels, sources, str(path), hashlib.sha256(raw).hexdigest())
 

@@ -1,6 +1,7 @@
 """Writes to the model registry: train and register a version, activate a version."""
 
 import secrets
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,17 +63,22 @@ def model_train(
     }
     saved = save_artifact(Path(model_dir or settings.MODEL_DIR), version, model, metadata)
     progress(f"saved {saved.directory}")
-    with transaction.atomic():
-        model_version = ModelVersion.objects.create(
-            version=version,
-            created_at=created_at,
-            artifact_path=str(saved.directory),
-            sha256=saved.sha256,
-            training_data=summary,
-            metrics=metrics,
-        )
-        if activate:
-            model_version = model_activate(version=version)
+    try:
+        with transaction.atomic():
+            model_version = ModelVersion.objects.create(
+                version=version,
+                created_at=created_at,
+                artifact_path=str(saved.directory),
+                sha256=saved.sha256,
+                training_data=summary,
+                metrics=metrics,
+            )
+            if activate:
+                model_version = model_activate(version=version)
+    except BaseException:
+        # No registry row, no directory: a failed registration leaves nothing behind.
+        shutil.rmtree(saved.directory, ignore_errors=True)
+        raise
     return model_version
 
 
