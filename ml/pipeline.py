@@ -1,26 +1,145 @@
-"""Build, train and evaluate the sentiment Pipeline. No Django here."""
+"""Sentiment classifier for movie reviews: hashed word n-grams + NB-weighted logistic regression.
+
+Pure Python / scikit-learn; no Django imports, so it can be trained, pickled and
+tested on its own. Everything a pickled model references lives at module level
+(``ml.pipeline.*``) so ``joblib.load`` can import it back by name.
+"""
+
+import re
+from collections import Counter
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, brier_score_loss, confusion_matrix, f1_score
 from sklearn.pipeline import Pipeline
 
-N_FEATURES = 2**20
+# 2**21 hashed columns: few enough collisions for ~3M distinct 1-3grams in the
+# training data, yet the whole model stays ~16 MB of float64 coefficients.
+N_FEATURES = 2**21
+MAX_NGRAM = 3
+
+# IMDB reviews contain literal "<br />" line breaks; they are markup, not words.
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Words keep inner apostrophes so negations ("don't", "isn't") survive as one
+# token; "!" and "?" are kept because they carry sentiment in reviews.
+_TOKEN = re.compile(r"\w+(?:'\w+)*|[!?]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case ``text``, drop ``<br />`` tags and split into word / "!" / "?" tokens."""
+    return _TOKEN.findall(_BREAK_TAG.sub(" ", text.lower()))
+
+
+def word_ngrams(text: str) -> list[str]:
+    """All 1..MAX_NGRAM word n-grams of ``text`` (the analyzer fed to the hasher).
+
+    Hand-rolled with zip/map because sklearn's generic n-gram loop is the
+    single biggest cost of scoring a review.
+    """
+    tokens = tokenize(text)
+    ngrams = list(tokens)
+    for n in range(2, MAX_NGRAM + 1):
+        ngrams += map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False))
+    return ngrams
+
+
+class NBLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Logistic regression on naive-Bayes log-count-ratio scaled features (NBSVM/NB-LR).
+
+    Wang & Manning (2012): scaling each feature by how much more often it
+    occurs in positive than in negative documents lets a linear model start
+    from the NB evidence and only learn corrections.  Because the scaling is a
+    fixed per-column factor we fold it into ``coef_`` after fitting, so
+    prediction is a single sparse dot product with no extra transform step.
+    """
+
+    def __init__(self, *, C: float = 30.0, alpha: float = 1.0, max_iter: int = 1000, seed: int = 0):
+        self.C = C
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.seed = seed
+
+    def fit(self, X: sp.csr_matrix, y) -> "NBLogisticRegression":
+        X = sp.csr_matrix(X)
+        y = np.asarray(y).astype(int)
+        # Ratios use presence (binarised) counts, as in the paper; alpha
+        # smooths features seen in only one class.
+        present = X.copy()
+        present.data[:] = 1.0
+        positive = self.alpha + np.asarray(present[y == 1].sum(axis=0)).ravel()
+        negative = self.alpha + np.asarray(present[y == 0].sum(axis=0)).ravel()
+        log_ratio = np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+
+        scaled = X @ sp.diags(log_ratio)
+        # liblinear's dual solver is the fastest here: far fewer samples than
+        # hashed columns.
+        model = LogisticRegression(
+            C=self.C, solver="liblinear", dual=True, max_iter=self.max_iter, random_state=self.seed
+        )
+        model.fit(scaled, y)
+        self.coef_ = (model.coef_.ravel() * log_ratio).reshape(1, -1)
+        self.intercept_ = model.intercept_.copy()
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of the positive class (skips sklearn validation: it dominated latency)."""
+        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Columns: P(negative), P(positive)."""
+        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+
+class ReviewVectorizer(HashingVectorizer):
+    """HashingVectorizer with a lean ``transform`` for binary, L2-normalised output.
+
+    Output is identical to ``HashingVectorizer.transform``; it only skips the
+    generic input checks and ``normalize`` call, which were ~40 % of the time
+    to score a single review.  Other settings fall back to the parent.
+    """
+
+    def transform(self, X) -> sp.csr_matrix:
+        if isinstance(X, str) or not (self.binary and self.norm == "l2"):
+            return super().transform(X)
+        hashed = self._get_hasher().transform(self.build_analyzer()(doc) for doc in X)
+        hashed.data.fill(1.0)
+        # Binary rows: the L2 norm of a row is sqrt(number of distinct n-grams).
+        row_sizes = np.diff(hashed.indptr)
+        hashed.data /= np.sqrt(np.repeat(np.maximum(row_sizes, 1), row_sizes))
+        return hashed
 
 
 def build_pipeline(*, seed: int = 0) -> Pipeline:
-    """An unfitted pipeline: fit(texts, labels 0/1), predict_proba(texts)[:, 1] = P(positive)."""
+    """Unfitted text -> P(positive) pipeline; fit with ``(texts, labels)`` where labels are 0/1."""
     return Pipeline(
         [
             (
-                "vectorize",
-                HashingVectorizer(
-                    ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None
+                "features",
+                # Stateless hashing: no vocabulary dict to pickle or load, and
+                # fitting needs no pass over the data.  Binary presence + L2
+                # norm is the NBSVM recipe and puts one-line Rotten Tomatoes
+                # snippets and long IMDB reviews on one scale.
+                ReviewVectorizer(
+                    analyzer=word_ngrams,
+                    n_features=N_FEATURES,
+                    alternate_sign=False,
+                    binary=True,
+                    norm="l2",
                 ),
             ),
-            ("weight", TfidfTransformer(sublinear_tf=True)),
-            ("classify", LogisticRegression(C=10, max_iter=1000, random_state=seed)),
+            # C=30 is large because each L2-normalised feature is small (~1/sqrt(600)
+            # for an IMDB review); accuracy is flat from C=30 to 300, training is not.
+            ("classifier", NBLogisticRegression(C=30.0, seed=seed)),
         ]
     )
 
@@ -31,51 +150,71 @@ def describe(pipeline: Pipeline) -> dict:
 
 
 def explain(pipeline: Pipeline, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:
-    """The text's n-grams that pushed the prediction, strongest first; > 0 means positive."""
-    vectorizer = pipeline.named_steps["vectorize"]
-    row = pipeline[:-1].transform([text])
-    coef = pipeline.named_steps["classify"].coef_[0]
-    contributions = {}
-    for term in set(vectorizer.build_analyzer()(text)):
-        column = vectorizer.transform([term]).indices
-        if len(column):
-            contributions[term] = float(row[0, column[0]] * coef[column[0]])
-    ranked = sorted(contributions.items(), key=lambda item: -abs(item[1]))
-    return [item for item in ranked if item[1] != 0][:top_n]
+    """The n-grams of ``text`` that moved its score, as (n-gram, signed log-odds contribution).
+
+    Positive weights push towards "positive".  Sorted by absolute weight, largest first.
+    The model is linear, so each hashed column contributes ``feature value * coefficient``
+    and those contributions plus the intercept add up to the prediction's log-odds.
+    """
+    vectorizer = pipeline.named_steps["features"]
+    coef = pipeline.named_steps["classifier"].coef_[0]
+    row = vectorizer.transform([text])
+    column_weight = dict(
+        zip(row.indices.tolist(), (row.data * coef[row.indices]).tolist(), strict=True)
+    )
+
+    # Hashing is one-way, so hash the text's own n-grams (with the very hasher
+    # HashingVectorizer uses internally) to learn which column each one landed in.
+    ngrams = list(dict.fromkeys(vectorizer.build_analyzer()(text)))
+    if not ngrams:
+        return []
+    hasher = FeatureHasher(
+        n_features=vectorizer.n_features,
+        input_type="string",
+        alternate_sign=vectorizer.alternate_sign,
+    )
+    columns = hasher.transform([[ngram] for ngram in ngrams]).tocsr().indices.tolist()
+
+    # Features are binary presence, so n-grams of this text that collide in one
+    # column share its contribution equally.
+    sharers = Counter(columns)
+    contributions = [
+        (ngram, column_weight.get(column, 0.0) / sharers[column])
+        for ngram, column in zip(ngrams, columns, strict=True)
+    ]
+    contributions.sort(key=lambda item: abs(item[1]), reverse=True)
+    return contributions[:top_n]
 
 
-def evaluate(pipeline: Pipeline, texts: list[str], labels) -> dict:
-    """Held-out metrics: accuracy, F1 per class, confusion matrix, Brier score, reliability."""
-    labels = np.asarray(labels)
-    probabilities = pipeline.predict_proba(texts)[:, 1]
-    predicted = (probabilities >= 0.5).astype(int)
-    f1_negative, f1_positive = f1_score(labels, predicted, average=None, labels=[0, 1])
+def evaluate(pipeline: Pipeline, texts: list[str], labels, *, n_bins: int = 10) -> dict:
+    """Accuracy, per-class F1, confusion matrix, Brier score and a reliability table.
+
+    The reliability table (equal-width probability bins) shows whether "80 %
+    positive" really means 80 % of such reviews are positive.
+    """
+    labels = np.asarray(labels).astype(int)
+    probability = pipeline.predict_proba(texts)[:, 1]
+    predicted = (probability >= 0.5).astype(int)
+    f1_negative, f1_positive = f1_score(labels, predicted, labels=[0, 1], average=None)
+
+    bin_of = np.minimum((probability * n_bins).astype(int), n_bins - 1)
+    reliability = []
+    for b in range(n_bins):
+        in_bin = bin_of == b
+        count = int(in_bin.sum())
+        reliability.append(
+            {
+                "bin": [b / n_bins, (b + 1) / n_bins],
+                "mean_predicted": float(probability[in_bin].mean()) if count else None,
+                "observed_positive_rate": float(labels[in_bin].mean()) if count else None,
+                "count": count,
+            }
+        )
     return {
         "n": int(len(labels)),
         "accuracy": float(accuracy_score(labels, predicted)),
         "f1": {"negative": float(f1_negative), "positive": float(f1_positive)},
         "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
-        "brier": float(brier_score_loss(labels, probabilities)),
-        "reliability": reliability_table(labels, probabilities),
+        "brier": float(brier_score_loss(labels, probability)),
+        "reliability": reliability,
     }
-
-
-def reliability_table(labels, probabilities, *, bins: int = 10) -> list[dict]:
-    """Per probability bin: mean predicted P(positive), observed positive rate, count."""
-    edges = np.linspace(0, 1, bins + 1)
-    table = []
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
-        in_bin = (probabilities >= low) & (
-            (probabilities < high) if high < 1 else (probabilities <= high)
-        )
-        count = int(in_bin.sum())
-        if count:
-            table.append(
-                {
-                    "bin": f"{low:.1f}-{high:.1f}",
-                    "mean_predicted": float(probabilities[in_bin].mean()),
-                    "observed": float(labels[in_bin].mean()),
-                    "count": count,
-                }
-            )
-    return table
