@@ -13,14 +13,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
-from reviews.models import Movie, Prediction, Review
+from reviews.bulk_sql import predictions_insert, reviews_write_scores
+from reviews.models import Movie, Prediction, Review, Sentiment
+from reviews.parallel import rescore_in_processes
 
 
 def reviews_score(reviews: Sequence[Review], *, classifier: Classifier) -> list[Prediction]:
     """Score `reviews` with one batch call and set each one's current prediction fields.
 
     Returns the unsaved Prediction rows; the caller stores them with the reviews in one
-    transaction (predictions_store).
+    transaction (reviews/bulk_sql.py).
     """
     scores = classifier.predict_batch([review.text for review in reviews])
     now = timezone.now()
@@ -44,20 +46,6 @@ def reviews_score(reviews: Sequence[Review], *, classifier: Classifier) -> list[
     return predictions
 
 
-def predictions_store(predictions: list[Prediction]) -> None:
-    """Append predictions; a (review, version) pair seen before is refreshed, not doubled.
-
-    Re-activating an older model re-scores reviews that already have its prediction: the
-    row is brought up to date so it is again the newest, keeping one row per pair.
-    """
-    Prediction.objects.bulk_create(
-        predictions,
-        update_conflicts=True,
-        unique_fields=["review", "model_version"],
-        update_fields=["sentiment", "probability_positive", "created_at"],
-    )
-
-
 def review_create(*, movie: Movie, text: str, classifier: Classifier | None = None) -> Review:
     """Score a new review and store it with its prediction, both or neither."""
     classifier = classifier or get_active_classifier()
@@ -66,7 +54,7 @@ def review_create(*, movie: Movie, text: str, classifier: Classifier | None = No
     predictions = reviews_score([review], classifier=classifier)
     with transaction.atomic():
         review.save(force_insert=True)
-        predictions_store(predictions)
+        predictions_insert(predictions)
     return review
 
 
@@ -75,6 +63,7 @@ class RescoreResult:
     target_version: str
     scored: int = 0
     skipped: int = 0
+    pending: int = 0
     to_positive: int = 0
     to_negative: int = 0
     seconds: float = 0.0
@@ -88,14 +77,13 @@ class RescoreResult:
     def rate(self) -> float:
         return self.scored / self.seconds if self.seconds else 0.0
 
+    def add(self, other: "RescoreResult") -> None:
+        self.scored += other.scored
+        self.to_positive += other.to_positive
+        self.to_negative += other.to_negative
 
-REVIEW_SCORE_FIELDS = [
-    "sentiment",
-    "probability_positive",
-    "model_version",
-    "previous_sentiment",
-    "scored_at",
-]
+
+RESCORE_FIELDS = ["text", "sentiment", "model_version", "previous_sentiment"]
 
 
 def reviews_rescore(
@@ -105,6 +93,7 @@ def reviews_rescore(
     batch_size: int = 1000,
     limit: int | None = None,
     dry_run: bool = False,
+    workers: int = 1,
     progress: Callable[[RescoreResult], None] = lambda result: None,
 ) -> RescoreResult:
     """Bring `reviews` (default: all) up to the active model, or to `version` in a dry run.
@@ -112,21 +101,57 @@ def reviews_rescore(
     Walks primary keys in batches (keyset paging: safe while the table changes), skips
     reviews the target model already scored, and writes each batch's predictions and
     current fields in one transaction, so an interrupted run resumes where it stopped.
+    With `workers` > 1 the pending id range is split over that many processes.
     """
     if batch_size < 1:
-        raise ValueError("batch size must be at least 1")
+        raise ValueError("the batch size must be at least 1")
+    if workers < 1:
+        raise ValueError("the number of workers must be at least 1")
+    if limit is not None and limit < 0:
+        raise ValueError("the limit cannot be negative")
     if version is not None and not dry_run:
         raise ValueError("a version other than the active one can only be tried with a dry run")
     classifier = get_classifier(version) if version else get_active_classifier()
     selection = Review.objects.all() if reviews is None else reviews
-    result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
     started = time.perf_counter()
+    result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
     result.skipped = selection.filter(model_version_id=classifier.model_version_id).count()
-    pending = selection.exclude(model_version_id=classifier.model_version_id).order_by("pk")
+    pending = selection.exclude(model_version_id=classifier.model_version_id)
+    result.pending = pending.count() if limit is None else min(pending.count(), limit)
+    progress(result)
+
+    def report(done: RescoreResult) -> None:
+        done.skipped, done.pending = result.skipped, result.pending
+        done.seconds = time.perf_counter() - started
+        progress(done)
+
+    options = {"classifier": classifier, "batch_size": batch_size, "dry_run": dry_run}
+    if workers == 1:
+        result.add(rescore_batches(pending, limit=limit, progress=report, **options))
+    else:
+        for part in rescore_in_processes(
+            pending, workers=workers, limit=limit, progress=report, run=rescore_batches, **options
+        ):
+            result.add(part)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def rescore_batches(
+    pending: QuerySet[Review],
+    *,
+    classifier: Classifier,
+    batch_size: int,
+    limit: int | None,
+    dry_run: bool,
+    progress: Callable[[RescoreResult], None],
+) -> RescoreResult:
+    """Score `pending` batch by batch in primary-key order; one transaction per batch."""
+    result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
     last_pk = 0
     while limit is None or result.scored < limit:
         size = batch_size if limit is None else min(batch_size, limit - result.scored)
-        batch = list(pending.filter(pk__gt=last_pk).only("text", *REVIEW_SCORE_FIELDS)[:size])
+        batch = list(pending.filter(pk__gt=last_pk).order_by("pk").only(*RESCORE_FIELDS)[:size])
         if not batch:
             break
         last_pk = batch[-1].pk
@@ -134,16 +159,14 @@ def reviews_rescore(
         predictions = reviews_score(batch, classifier=classifier)
         if not dry_run:
             with transaction.atomic():
-                predictions_store(predictions)
-                Review.objects.bulk_update(batch, REVIEW_SCORE_FIELDS)
+                predictions_insert(predictions)
+                reviews_write_scores(batch)
         for old, review in zip(before, batch, strict=True):
             if old != review.sentiment:
-                if review.sentiment == "positive":
+                if review.sentiment == Sentiment.POSITIVE:
                     result.to_positive += 1
                 else:
                     result.to_negative += 1
         result.scored += len(batch)
-        result.seconds = time.perf_counter() - started
         progress(result)
-    result.seconds = time.perf_counter() - started
     return result

@@ -2,6 +2,8 @@
 bundled data, registered and activated in each test's database."""
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 from ml import dataset
 from ml.artifacts import save_artifact
@@ -10,6 +12,26 @@ from ml.models import ModelVersion
 from ml.pipeline import build_pipeline
 
 SAMPLE_SIZE = 3000
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """An SQLite test database in a file, not in memory, configured like production (WAL,
+    IMMEDIATE transactions), so worker processes and subprocesses can share it."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database["TEST"] = {**database.get("TEST", {}), "NAME": str(path)}
+
+
+def database_url() -> str:
+    """A DATABASE_URL naming the test database, for commands run in a subprocess."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    user = database["USER"]
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
 @pytest.fixture(autouse=True)

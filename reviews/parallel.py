@@ -1,0 +1,104 @@
+"""Run a re-scoring over several processes, each taking one slice of the primary keys.
+
+Processes are forked after the model is loaded, so every worker starts with the model in
+memory (shared copy-on-write) and opens its own database connection.
+"""
+
+import multiprocessing
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.db import connections
+from django.db.models import Max, Min, QuerySet
+
+
+class RescoreWorkerFailed(RuntimeError):
+    """A worker process died; the batches it committed stay, a rerun finishes the rest."""
+
+
+def id_ranges(pending: QuerySet, *, parts: int) -> list[tuple[int, int]]:
+    """Split the pending reviews' primary keys into up to `parts` half-open ranges."""
+    bounds = pending.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"], bounds["high"]
+    if low is None:
+        return []
+    step = -(-(high - low + 1) // parts)  # ceiling division
+    return [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
+
+
+def rescore_in_processes(
+    pending: QuerySet,
+    *,
+    workers: int,
+    limit: int | None,
+    progress: Callable,
+    run: Callable,
+    **options,
+) -> list:
+    """Run `run(pending_slice, limit=..., progress=..., **options)` in one process per slice.
+
+    Returns each worker's result; `progress` receives a running total about once a second.
+    """
+    ranges = id_ranges(pending, parts=workers)
+    if not ranges:
+        return [run(pending.none(), limit=limit, progress=progress, **options)]
+    limit_each = None if limit is None else -(-limit // len(ranges))
+    context = multiprocessing.get_context("fork")
+    scored_total = context.Value("q", 0)
+    outcomes = context.SimpleQueue()
+    # A forked child must never reuse the parent's database connection.
+    connections.close_all()
+    processes = [
+        context.Process(
+            target=_work,
+            args=(run, pending.filter(pk__gte=low, pk__lt=high), limit_each, options),
+            kwargs={"scored_total": scored_total, "outcomes": outcomes},
+            name=f"rescore-{low}-{high}",
+        )
+        for low, high in ranges
+    ]
+    for process in processes:
+        process.start()
+    results = []
+    try:
+        while any(process.is_alive() for process in processes):
+            for process in processes:
+                process.join(timeout=1 / len(processes))
+            while not outcomes.empty():
+                results.append(outcomes.get())
+            if results and not isinstance(results[0], str):
+                progress(replace(results[0], scored=scored_total.value))
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+            process.join()
+    while not outcomes.empty():
+        results.append(outcomes.get())
+    failures = [outcome for outcome in results if isinstance(outcome, str)]
+    failures += [
+        f"{process.name} exited with code {process.exitcode}"
+        for process in processes
+        if process.exitcode != 0
+    ]
+    if failures:
+        raise RescoreWorkerFailed("; ".join(failures))
+    return results
+
+
+def _work(run, pending, limit, options, *, scored_total, outcomes) -> None:
+    reported = 0
+
+    def count_progress(result) -> None:
+        nonlocal reported
+        with scored_total.get_lock():
+            scored_total.value += result.scored - reported
+        reported = result.scored
+
+    try:
+        outcomes.put(run(pending, limit=limit, progress=count_progress, **options))
+    except Exception as error:
+        outcomes.put(f"{multiprocessing.current_process().name}: {error}")
+        raise
+    finally:
+        connections.close_all()
