@@ -23,15 +23,15 @@ N_FEATURES = 2**21
 MAX_NGRAM = 3
 
 # IMDB reviews contain literal "<br />" line breaks; they are markup, not words.
-_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Words keep inner apostrophes so negations ("don't", "isn't") survive as one
 # token; "!" and "?" are kept because they carry sentiment in reviews.
-_TOKEN = re.compile(r"\w+(?:'\w+)*|[!?]")
+TOKEN = re.compile(r"\w+(?:'\w+)*|[!?]")
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case ``text``, drop ``<br />`` tags and split into word / "!" / "?" tokens."""
-    return _TOKEN.findall(_BREAK_TAG.sub(" ", text.lower()))
+    return TOKEN.findall(BREAK_TAG.sub(" ", text.lower()))
 
 
 def word_ngrams(text: str) -> list[str]:

@@ -1,10 +1,12 @@
 """Reads: what the pages show."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
 from ml.classifier import ModelUnavailable, get_classifier
+from ml.highlight import Segment, decisive, highlight
 from reviews.models import Movie, Review, Sentiment
 
 
@@ -48,3 +50,71 @@ def review_explanation(*, review: Review, top_n: int = 10) -> list[tuple[str, fl
     except ModelUnavailable:
         return []
     return classifier.explain(review.text, top_n=top_n)
+
+
+@dataclass(frozen=True)
+class ExplainedReview:
+    terms: list[tuple[str, float]]  # strongest first; weight > 0 pushes positive
+    segments: list[Segment]  # the review's text, cut where those terms occur
+
+
+def review_explained(*, review: Review, top_n: int = 12) -> ExplainedReview:
+    """The review's deciding words, and its text with them marked, for the result page."""
+    terms = decisive(review_explanation(review=review, top_n=top_n))
+    return ExplainedReview(terms=terms, segments=highlight(review.text, terms))
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    reviews: list[Review]
+    # (created_at, id) of the page's last review when more follow, else None.
+    next_position: tuple[datetime, int] | None
+
+
+def review_page(
+    *,
+    movie_id: int | None = None,
+    sentiment: str | None = None,
+    model_version: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 20,
+) -> ReviewPage:
+    """Reviews newest first, `limit` at a time, starting after a previous page's position.
+
+    Keyset paging on (created_at, id): reviews written while a client pages through are
+    never repeated and never push others onto the next page, unlike OFFSET paging.
+    created_after is inclusive and created_before exclusive, so adjacent windows tile.
+    """
+    reviews = Review.objects.select_related("movie", "model_version").order_by("-created_at", "-id")
+    if movie_id is not None:
+        reviews = reviews.filter(movie_id=movie_id)
+    if sentiment is not None:
+        reviews = reviews.filter(sentiment=sentiment)
+    if model_version is not None:
+        reviews = reviews.filter(model_version__version=model_version)
+    if created_after is not None:
+        reviews = reviews.filter(created_at__gte=created_after)
+    if created_before is not None:
+        reviews = reviews.filter(created_at__lt=created_before)
+    if after is not None:
+        created_at, pk = after
+        reviews = reviews.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    rows = list(reviews[: limit + 1])
+    page = rows[:limit]
+    more = len(rows) > limit
+    return ReviewPage(page, (page[-1].created_at, page[-1].pk) if more else None)
+
+
+def movies_with_stats() -> QuerySet[Movie]:
+    """Movies by title, each with review_count and positive_count, in one query."""
+    return Movie.objects.annotate(
+        review_count=Count("reviews"),
+        positive_count=Count("reviews", filter=Q(reviews__sentiment=Sentiment.POSITIVE)),
+    ).order_by("title")
+
+
+def movie_get_with_stats(*, movie_id: int) -> Movie:
+    """Raises Movie.DoesNotExist for an unknown id."""
+    return movies_with_stats().get(pk=movie_id)

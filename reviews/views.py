@@ -58,10 +58,7 @@ def review_detail(request, review_id: int):
         review = selectors.review_get(review_id=review_id)
     except Review.DoesNotExist:
         raise Http404("No review with that number.") from None
-    context = {
-        "review": review,
-        "explanation": selectors.review_explanation(review=review),
-    }
+    context = {"review": review, "explained": selectors.review_explained(review=review)}
     return render(request, "reviews/review_detail.html", context)
 
 

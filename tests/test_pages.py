@@ -1,5 +1,8 @@
 """The result page, the movie page and the latest reviews on the home page."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -12,6 +15,13 @@ def ozark(db) -> Movie:
     return Movie.objects.get(title="Ozark")
 
 
+def shown_review_text(content: str) -> str:
+    """The review as a reader sees it: marks and screen-reader notes removed."""
+    quote = re.search(r'<blockquote class="review-text">(.*?)</blockquote>', content, re.S)
+    visible = re.sub(r'<span class="visually-hidden">.*?</span>', "", quote.group(1))
+    return html.unescape(re.sub(r"<[^>]+>", "", visible))
+
+
 def test_result_page_shows_movie_review_sentiment_confidence_and_version(
     client, ozark, active_model
 ):
@@ -22,7 +32,7 @@ def test_result_page_shows_movie_review_sentiment_confidence_and_version(
     content = response.content.decode()
     assert response.status_code == 200
     assert "Ozark" in content
-    assert "Superb acting and a moving story." in content
+    assert shown_review_text(content) == "Superb acting and a moving story."
     assert review.get_sentiment_display() in content
     assert f"{review.confidence * 100:.0f}%" in content
     assert active_model.version in content
@@ -78,3 +88,33 @@ def test_movie_page_paginates_twenty_reviews_a_page(client, ozark, active_model)
 
 def test_movie_page_of_unknown_movie_is_a_404(client, db):
     assert client.get("/movies/999/").status_code == 404
+
+
+def test_result_page_marks_the_deciding_words_each_way(client, ozark, active_model):
+    review = review_create(movie=ozark, text="Brilliant, moving, superb. But a boring ending.")
+
+    content = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
+
+    assert re.search(r'<mark class="pushes-positive"[^>]*>Brilliant', content)
+    assert re.search(r'<mark class="pushes-negative"[^>]*>boring', content)
+    assert "(pushes positive)" in content and "(pushes negative)" in content
+
+
+def test_result_page_shows_html_in_a_review_as_text(client, ozark, active_model):
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)> great film'
+    review = review_create(movie=ozark, text=attack)
+
+    content = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
+
+    assert "<script>alert" not in content
+    assert "<img src=x" not in content
+    assert shown_review_text(content) == attack
+
+
+def test_result_page_shows_imdb_line_breaks_as_line_breaks(client, ozark, active_model):
+    review = review_create(movie=ozark, text="First line.<br /><br />Second line.")
+
+    content = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
+
+    assert "<br><br>" in content
+    assert "&lt;br" not in content

@@ -1,6 +1,13 @@
+import re
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+# IMDB reviews carry literal "<br />" tags; after escaping they are shown as line breaks.
+ESCAPED_BREAK = re.compile(r"&lt;br\s*/?&gt;|\r?\n", re.IGNORECASE)
 
 
 @register.filter
@@ -9,3 +16,9 @@ def percent(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value * 100:.0f}%"
+
+
+@register.filter
+def review_text(value: str) -> SafeString:
+    """Escape a review, then turn its <br /> tags and newlines into real line breaks."""
+    return mark_safe(ESCAPED_BREAK.sub("<br>", escape(value)))
