@@ -61,3 +61,14 @@ def test_training_on_a_missing_file_fails_clearly_and_registers_nothing(db, tmp_
         call_command("train_model", "--data", str(tmp_path / "absent.csv"))
 
     assert not ModelVersion.objects.exists()
+
+
+def test_compare_prints_ours_beside_the_tutorials_four_classifiers(db):
+    out = io.StringIO()
+
+    call_command("train_model", "--sample", "600", "--compare", stdout=out)
+
+    table = out.getvalue().split("Comparing with the tutorial's classifiers")[1]
+    for name in ("ours", "tutorial SVM", "decision tree", "naive Bayes", "logistic regression"):
+        assert name in table
+    assert "accuracy" in table and "ms/review" in table

@@ -1,0 +1,116 @@
+"""Benchmark the classifier: accuracy, calibration, speed, size, training time; prints JSON.
+
+    .venv/bin/python bench/classifier.py            # about 2 minutes on 2 cores
+
+Trains the production pipeline on 80% of the bundled data (stratified by source and label)
+and scores the held-out 20% (IMDB and Rotten Tomatoes separately), then trains on all of
+it, as `train_model` does, and saves the artifact. A fresh process (so nothing is warm)
+then loads it and measures load time, resident memory, single-review latency on a
+~1,000-character review and batch throughput on one core. No Django is involved.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+MEASURE_IN_FRESH_PROCESS = """
+import json, statistics, sys, time
+started = time.perf_counter()
+from ml.artifacts import load_artifact
+from ml.dataset import load_bundled
+imported = time.perf_counter()
+model = load_artifact(sys.argv[1], expected_sha256=sys.argv[2])
+loaded = time.perf_counter()
+rss_mb = next(int(line.split()[1]) for line in open("/proc/self/status")
+              if line.startswith("VmRSS")) / 1024
+texts = load_bundled().only_source("imdb").texts
+one = min(texts, key=lambda text: abs(len(text) - 1000))
+for _ in range(200):
+    model.predict_proba([one])
+latencies = []
+for _ in range(3000):
+    begin = time.perf_counter()
+    model.predict_proba([one])
+    latencies.append((time.perf_counter() - begin) * 1000)
+latencies.sort()
+batch = texts[:10000]
+begin = time.perf_counter()
+for start in range(0, len(batch), 1000):
+    model.predict_proba(batch[start:start + 1000])
+batch_seconds = time.perf_counter() - begin
+print(json.dumps({
+    "import_seconds": round(imported - started, 3),
+    "load_seconds": round(loaded - imported, 3),
+    "rss_mb_after_load": round(rss_mb, 1),
+    "single_review_chars": len(one),
+    "single_p50_ms": round(latencies[len(latencies) // 2], 3),
+    "single_p99_ms": round(latencies[int(len(latencies) * 0.99)], 3),
+    "batch_reviews_per_second_one_core": round(len(batch) / batch_seconds, 1),
+    "batch_mean_chars": round(sum(map(len, batch)) / len(batch)),
+}))
+"""
+
+
+def main() -> None:
+    from ml import pipeline
+    from ml.artifacts import save_artifact
+    from ml.dataset import load_bundled, stratified_split
+
+    data = load_bundled()
+    train, held_out = stratified_split(data, test_fraction=0.2, seed=0)
+    started = time.perf_counter()
+    estimate = pipeline.build_pipeline(seed=0).fit(train.texts, train.labels)
+    estimate_seconds = time.perf_counter() - started
+    metrics = {}
+    for source in ("imdb", "rotten_tomatoes"):
+        part = held_out.only_source(source)
+        scores = pipeline.evaluate(estimate, part.texts, part.labels)
+        metrics[source] = {
+            key: scores[key] for key in ("n", "accuracy", "f1", "brier", "confusion_matrix")
+        }
+        metrics[source]["reliability"] = [
+            (row["bin"], row["mean_predicted"], row["observed_positive_rate"], row["count"])
+            for row in scores["reliability"]
+            if row["count"]
+        ]
+
+    # Training on all the data uses the machine as a deployment would (no thread cap).
+    started = time.perf_counter()
+    model = pipeline.build_pipeline(seed=0).fit(data.texts, data.labels)
+    full_training_seconds = time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory() as directory:
+        saved = save_artifact(Path(directory), "bench", model, {})
+        size_mb = (saved.directory / "model.joblib").stat().st_size / 1e6
+        fresh = subprocess.run(
+            [sys.executable, "-c", MEASURE_IN_FRESH_PROCESS, str(saved.directory), saved.sha256],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    report = {
+        "benchmark": "classifier",
+        "pipeline": pipeline.describe(model),
+        "held_out": metrics,
+        "training_seconds_80_percent": round(estimate_seconds, 1),
+        "training_seconds_all_data": round(full_training_seconds, 1),
+        "training_texts_all_data": len(data),
+        "model_file_mb": round(size_mb, 1),
+        **json.loads(fresh.stdout),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
