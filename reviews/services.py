@@ -4,6 +4,7 @@ The form (review_create), the admin action and `rescore_reviews` (reviews_rescor
 through reviews_score(), so they can never disagree about a review.
 """
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from ml.classifier import Classifier, get_active_classifier, get_classifier
 from reviews.bulk_sql import predictions_insert, reviews_write_scores
 from reviews.models import Movie, Prediction, Review, Sentiment
 from reviews.parallel import rescore_in_processes
+
+logger = logging.getLogger(__name__)
 
 
 def reviews_score(reviews: Sequence[Review], *, classifier: Classifier) -> list[Prediction]:
@@ -51,10 +54,21 @@ def review_create(*, movie: Movie, text: str, classifier: Classifier | None = No
     classifier = classifier or get_active_classifier()
     review = Review(movie=movie, text=text)
     # Scoring happens before the transaction so the write lock is held for microseconds.
+    started = time.perf_counter()
     predictions = reviews_score([review], classifier=classifier)
+    latency_ms = (time.perf_counter() - started) * 1000
     with transaction.atomic():
         review.save(force_insert=True)
         predictions_insert(predictions)
+    logger.info(
+        "review scored",
+        extra={
+            "review_id": review.pk,
+            "model_version": classifier.version,
+            "sentiment": review.sentiment,
+            "latency_ms": round(latency_ms, 3),
+        },
+    )
     return review
 
 

@@ -1,0 +1,78 @@
+"""Bad input gets a clear message and a 4xx, never a 500, and nothing is stored."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Movie, Prediction, Review
+
+HOME = reverse("reviews:home")
+
+
+@pytest.fixture
+def ozark(db) -> Movie:
+    return Movie.objects.get(title="Ozark")
+
+
+def nothing_stored() -> bool:
+    return not Review.objects.exists() and not Prediction.objects.exists()
+
+
+def test_nul_bytes_in_a_review_are_refused(client, ozark, active_model):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "good\x00film"})
+
+    assert response.status_code == 400
+    assert b"Null characters are not allowed" in response.content
+    assert nothing_stored()
+
+
+def test_invalid_utf8_in_the_form_is_refused(client, ozark, active_model):
+    body = f"movie={ozark.pk}&review=bad%FF%FEbytes".encode()
+
+    response = client.post(HOME, data=body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert b"not valid UTF-8" in response.content
+    assert nothing_stored()
+
+
+def test_raw_invalid_utf8_bytes_in_the_form_are_refused(client, ozark, active_model):
+    body = f"movie={ozark.pk}&review=".encode() + b"\xff\xfe"
+
+    response = client.post(HOME, data=body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_valid_non_ascii_text_is_accepted_as_written(client, ozark, active_model):
+    response = client.post(HOME, {"movie": ozark.pk, "review": "Très bien — 素晴らしい 👍"})
+
+    assert response.status_code == 303
+    assert Review.objects.get().text == "Très bien — 素晴らしい 👍"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unknown_urls_answer_404(client, db, method):
+    response = getattr(client, method)("/no/such/page/")
+
+    assert response.status_code == 404
+    assert b"Not found" in response.content
+
+
+@pytest.mark.parametrize("path", ["/reviews/999999/", "/reviews/abc/", "/reviews/-1/"])
+def test_unknown_or_non_numeric_review_ids_answer_404(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/movies/abc/", "/movies/999999/"])
+def test_unknown_or_non_numeric_movie_ids_answer_404(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_huge_page_number_shows_the_last_page(client, ozark):
+    assert client.get(f"/movies/{ozark.pk}/", {"page": "99999999999"}).status_code == 200
+
+
+def test_other_methods_are_refused_with_405(client, db):
+    assert client.put(HOME).status_code == 405
+    assert client.delete("/reviews/1/").status_code == 405

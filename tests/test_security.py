@@ -1,0 +1,117 @@
+"""Security headers, deployment checks, request size limits and CSRF."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from reviews.models import Movie, Review
+
+HOME = reverse("reviews:home")
+PROJECT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENVIRONMENT = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_HTTPS": "1",
+    "DJANGO_HSTS_PRELOAD": "1",
+    "DJANGO_ALLOWED_HOSTS": "reviews.example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://reviews.example.com",
+    "DJANGO_SECRET_KEY": "k3Yq-8w1Zr0pV5nF7tB2mX9cL4hJ6sD0gA3eR8uI1oP5yT7wQ2zK",
+}
+
+
+@pytest.fixture
+def ozark(db) -> Movie:
+    return Movie.objects.get(title="Ozark")
+
+
+def test_check_deploy_reports_no_issue_with_the_documented_production_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env={**os.environ, **PRODUCTION_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("path", ["/", "/reviews/1/", "/no-such-page/", "/admin/login/"])
+def test_every_page_carries_the_security_headers(client, active_model, path):
+    response = client.get(path)
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_pages_load_nothing_from_other_sites(client, active_model):
+    content = client.get(HOME).content.decode()
+
+    assert "http://" not in content and "https://" not in content
+
+
+def test_a_body_over_one_megabyte_is_refused_with_413_unread(client, ozark, active_model):
+    response = client.post(
+        HOME,
+        data="review=" + "a" * (1024 * 1024 + 1),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 413
+    assert b"too large" in response.content
+    assert not Review.objects.exists()
+
+
+def test_a_chunked_body_without_length_is_refused(client, active_model):
+    response = client.post(
+        HOME,
+        data="review=x",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert not Review.objects.exists()
+
+
+def test_a_wrong_csrf_token_is_refused(ozark, active_model):
+    client = Client(enforce_csrf_checks=True)
+    client.get(HOME)
+
+    response = client.post(
+        HOME, {"movie": ozark.pk, "review": "Fine.", "csrfmiddlewaretoken": "x" * 64}
+    )
+
+    assert response.status_code == 403
+    assert b"The form expired" in response.content
+    assert not Review.objects.exists()
+
+
+def test_a_valid_csrf_token_from_the_form_is_accepted(ozark, active_model):
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(HOME).context["csrf_token"]
+
+    response = client.post(
+        HOME, {"movie": ozark.pk, "review": "Fine.", "csrfmiddlewaretoken": str(token)}
+    )
+
+    assert response.status_code == 303
+    assert Review.objects.count() == 1
+
+
+def test_the_admin_sends_anonymous_visitors_to_the_login_page(client, db):
+    response = client.get("/admin/reviews/review/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
