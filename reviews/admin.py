@@ -65,3 +65,6 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+from reviews import admin_tokens  # noqa: E402, F401

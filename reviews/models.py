@@ -1,5 +1,6 @@
 """Movies, their reviews, and every prediction ever made for a review."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -91,3 +92,31 @@ class Prediction(models.Model):
     @property
     def confidence(self) -> float:
         return max(self.probability_positive, 1 - self.probability_positive)
+
+
+class ApiToken(models.Model):
+    """A key for writing through the JSON API, created in the admin.
+
+    Only the token's sha256 is stored: the token itself is shown once, when it is created,
+    so a copy of the database never reveals a usable key.
+    """
+
+    name = models.CharField(
+        max_length=100, help_text="What the token is for, e.g. “nightly import”."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(
+        default=True, help_text="Untick to revoke the token; requests with it are refused at once."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return self.name
