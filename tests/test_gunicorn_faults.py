@@ -1,0 +1,228 @@
+"""Faults under real gunicorn: a worker killed with SIGKILL while reviews pour in.
+
+gunicorn is started exactly as `make run` starts it (reviewsite/gunicorn_conf.py, preloaded
+app, two sync workers) against the test database, so what it stores is committed and
+visible here (transactional_db).
+"""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.db.models import Count
+
+from reviews.models import Movie, Prediction, Review
+from tests.conftest import database_url
+
+PROJECT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+HOST = "127.0.0.1"
+SUBMISSIONS = 240
+THREADS = 6
+REQUEST_TIMEOUT = 30
+TEXT = "Worker-kill review {number}: a brilliant, moving film with a superb cast."
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def worker_pids(master_pid: int) -> set[int]:
+    """The master's child processes (gunicorn's workers), read from /proc."""
+    children = set()
+    for listing in Path(f"/proc/{master_pid}/task").glob("*/children"):
+        children.update(int(pid) for pid in listing.read_text().split())
+    return children
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def log_tail(self, characters: int = 3000) -> str:
+        return self.log.read_text()[-characters:]
+
+    def request(self, method: str, path: str, body: str = "", headers=None):
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            connection.request(method, path, body=body or None, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read().decode()
+        finally:
+            connection.close()
+
+
+def wait_until_answering(server: Gunicorn, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, server.log_tail()
+        try:
+            if server.request("GET", "/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"gunicorn did not answer within {seconds} s:\n{server.log_tail()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, active_model, tmp_path, settings) -> Iterator[Gunicorn]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "BIND": f"{HOST}:{port}",
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": database_url(),
+        # A throwaway var/ (static files, models) so the test leaves the project's alone.
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+    # As `make run` does: the manifest storage serves only what collectstatic wrote.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=PROJECT,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [GUNICORN, "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"],
+            cwd=PROJECT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Gunicorn(process=process, port=port, log=log)
+    try:
+        wait_until_answering(server, seconds=60)
+        yield server
+    finally:
+        # Stopped before the database is flushed: no worker may hold a connection then.
+        stop(process)
+
+
+@dataclass
+class Outcomes:
+    """What each numbered submission got back: a status and Location, or an error."""
+
+    accepted: dict[int, str] = field(default_factory=dict)  # number -> Location
+    other_status: dict[int, int] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+    crashes: list[str] = field(default_factory=list)  # a client thread's unexpected error
+    # Every client holds its CSRF token before any posts, so the kill only meets POSTs.
+    ready: threading.Barrier = field(default_factory=lambda: threading.Barrier(THREADS))
+    accepted_after_kill: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    killed: threading.Event = field(default_factory=threading.Event)
+
+
+def submit_reviews(server: Gunicorn, movie: Movie, numbers: Iterator[int], outcomes: Outcomes):
+    try:
+        post_reviews(server, movie, numbers, outcomes)
+    except BaseException:
+        outcomes.ready.abort()  # the other clients must not wait for this one
+        with outcomes.lock:
+            outcomes.crashes.append(traceback.format_exc())
+
+
+def post_reviews(server: Gunicorn, movie: Movie, numbers: Iterator[int], outcomes: Outcomes):
+    """One browser-like client: fetch the form for its CSRF cookie and token, then post
+    numbered reviews until the shared counter runs out. No retries: a retry could store a
+    review twice legitimately, which would hide the duplicates this test looks for."""
+    _, headers, page = server.request("GET", "/")
+    cookie = next(value for name, value in headers if name.lower() == "set-cookie")
+    csrf_cookie = cookie.split(";", 1)[0]
+    token = CSRF_INPUT.search(page).group(1)
+    post_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": csrf_cookie}
+    outcomes.ready.wait(timeout=60)
+    for number in numbers:
+        body = urlencode(
+            {"csrfmiddlewaretoken": token, "movie": movie.pk, "review": TEXT.format(number=number)}
+        )
+        try:
+            status, headers, _ = server.request("POST", "/", body, post_headers)
+        except (OSError, http.client.HTTPException) as error:
+            with outcomes.lock:
+                outcomes.failed[number] = repr(error)
+            continue
+        with outcomes.lock:
+            if status == 303:
+                outcomes.accepted[number] = dict(headers)["Location"]
+                if outcomes.killed.is_set():
+                    outcomes.accepted_after_kill += 1
+            else:
+                outcomes.other_status[number] = status
+
+
+def kill_one_worker_under_load(server: Gunicorn, outcomes: Outcomes, after: int) -> int:
+    deadline = time.monotonic() + 60
+    while len(outcomes.accepted) < after:
+        assert time.monotonic() < deadline, "the submissions did not get going"
+        time.sleep(0.005)
+    victim = min(worker_pids(server.process.pid))
+    os.kill(victim, signal.SIGKILL)
+    outcomes.killed.set()
+    return victim
+
+
+@pytest.mark.slow
+def test_a_worker_killed_under_load_loses_no_accepted_review_and_stores_none_twice(gunicorn):
+    movie, _ = Movie.objects.get_or_create(title="Ozark")
+    numbers = iter(range(SUBMISSIONS))  # shared by the clients: each number is taken once
+    outcomes = Outcomes()
+    clients = [
+        threading.Thread(target=submit_reviews, args=(gunicorn, movie, numbers, outcomes))
+        for _ in range(THREADS)
+    ]
+    for client in clients:
+        client.start()
+    victim = kill_one_worker_under_load(gunicorn, outcomes, after=SUBMISSIONS // 4)
+    for client in clients:
+        client.join(timeout=120)
+    assert not any(client.is_alive() for client in clients), "submissions did not finish"
+    workers_after = worker_pids(gunicorn.process.pid)
+    stop(gunicorn.process)  # every write is finished or abandoned before we count
+
+    assert victim not in workers_after and len(workers_after) == 2, gunicorn.log_tail()
+    assert outcomes.accepted_after_kill > 0, "no submission was served after the kill"
+    assert outcomes.crashes == []
+    assert outcomes.other_status == {}, gunicorn.log_tail()
+    # A sync worker serves one request at a time: the kill can break at most that one.
+    assert len(outcomes.failed) <= 1, outcomes.failed
+    for number, location in outcomes.accepted.items():
+        review = Review.objects.get(text=TEXT.format(number=number))
+        assert location == review.get_absolute_url()
+        assert Prediction.objects.filter(review=review).count() == 1
+    stored = Review.objects.filter(text__startswith="Worker-kill review ")
+    duplicates = stored.values("text").annotate(copies=Count("id")).filter(copies__gt=1)
+    assert list(duplicates) == []
+    assert len(outcomes.accepted) <= stored.count() <= SUBMISSIONS
+    assert Prediction.objects.count() == Review.objects.count()
