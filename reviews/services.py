@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
+from reviews.batch_writer import BatchWriter
 from reviews.bulk_sql import predictions_insert, reviews_write_scores
 from reviews.models import Movie, Prediction, Review, Sentiment
 from reviews.parallel import rescore_in_processes
@@ -163,24 +164,31 @@ def rescore_batches(
     """Score `pending` batch by batch in primary-key order; one transaction per batch."""
     result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
     last_pk = 0
-    while limit is None or result.scored < limit:
-        size = batch_size if limit is None else min(batch_size, limit - result.scored)
-        batch = list(pending.filter(pk__gt=last_pk).order_by("pk").only(*RESCORE_FIELDS)[:size])
-        if not batch:
-            break
-        last_pk = batch[-1].pk
-        before = [review.sentiment for review in batch]
-        predictions = reviews_score(batch, classifier=classifier)
-        if not dry_run:
-            with transaction.atomic():
-                predictions_insert(predictions)
-                reviews_write_scores(batch)
-        for old, review in zip(before, batch, strict=True):
-            if old != review.sentiment:
-                if review.sentiment == Sentiment.POSITIVE:
-                    result.to_positive += 1
-                else:
-                    result.to_negative += 1
-        result.scored += len(batch)
-        progress(result)
+    with BatchWriter(batch_store) as writer:
+        while limit is None or result.scored < limit:
+            size = batch_size if limit is None else min(batch_size, limit - result.scored)
+            query = pending.filter(pk__gt=last_pk).order_by("pk").only(*RESCORE_FIELDS)
+            batch = list(query[:size])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            before = [review.sentiment for review in batch]
+            predictions = reviews_score(batch, classifier=classifier)
+            if not dry_run:
+                writer.write(predictions, batch)
+            for old, review in zip(before, batch, strict=True):
+                if old != review.sentiment:
+                    if review.sentiment == Sentiment.POSITIVE:
+                        result.to_positive += 1
+                    else:
+                        result.to_negative += 1
+            result.scored += len(batch)
+            progress(result)
     return result
+
+
+def batch_store(predictions: list[Prediction], reviews: list[Review]) -> None:
+    """One transaction: the batch's new predictions and its reviews' current fields."""
+    with transaction.atomic():
+        predictions_insert(predictions)
+        reviews_write_scores(reviews)

@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 f"Scored {result.scored} reviews with model {result.target_version} "
                 f"({result.skipped} already up to date, skipped); {verb} {result.changed} "
                 f"({result.to_negative} positive to negative, {result.to_positive} negative "
-                f"to positive) in {result.seconds:.1f} s, {result.rate:.0f} reviews/s."
+                f"to positive) in {result.seconds:.2f} s, {result.rate:.0f} reviews/s."
             )
         )
 
