@@ -33,6 +33,7 @@ from reviews.schemas import (
     Error,
     MovieOut,
     PredictIn,
+    PredictionOut,
     PredictOut,
     ReviewDetailOut,
     ReviewFilters,
@@ -65,8 +66,7 @@ class ApiTokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`, with an active token created in the admin."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        api_token = tokens.api_token_authenticate(secret=token)
-        return api_token.user if api_token else None
+        return tokens.api_token_authenticate(secret=token)  # request.auth: the ApiToken
 
 
 class SessionCsrfAuth(APIKeyCookie):
@@ -176,14 +176,17 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     detail = str(exc)
     cause = exc.__cause__
-    # django-ninja wraps a body it cannot parse; say what is wrong with it.
-    if isinstance(cause, json.JSONDecodeError):
+    # django-ninja answers a body it cannot parse with a bare "Cannot parse request body"
+    # (the reason only in DEBUG); the reason is safe to give and helps the client.
+    if exc.status_code == 400 and isinstance(cause, json.JSONDecodeError):
         detail = f"The request body is not valid JSON: {cause}."
-    elif isinstance(cause, UnicodeDecodeError | ValueError):
+    elif exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
         detail = "The request body is not valid JSON text in UTF-8."
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
+# The site's middleware refuses a body with a Content-Length over the limit before it is
+# read; this answers in JSON if Django itself finds the body too big when it is read.
 @api.exception_handler(RequestDataTooBig)
 def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -383,7 +386,11 @@ def predict(request: HttpRequest, payload: PredictIn):
     model, in the order given."""
     texts = texts_cleaned(payload.texts)
     classifier = get_active_classifier()
-    return {"model_version": classifier.version, "predictions": classifier.predict_batch(texts)}
+    scores = classifier.predict_batch(texts)
+    return {
+        "model_version": classifier.version,
+        "predictions": [PredictionOut.of(score) for score in scores],
+    }
 
 
 api.add_router("/reviews", reviews_router)

@@ -27,6 +27,10 @@ class DocsField:
     description: str = ""
     rules: list[str] = field(default_factory=list)
 
+    @property
+    def description_html(self) -> SafeString:
+        return inline_markup(self.description)
+
 
 @dataclass
 class DocsResponse:
@@ -50,7 +54,7 @@ class DocsOperation:
 
     @property
     def description_html(self) -> SafeString:
-        return inline_markup(self.description)
+        return block_markup(self.description)
 
     @property
     def anchor(self) -> str:
@@ -62,6 +66,10 @@ class DocsSchema:
     name: str
     description: str
     fields: list[DocsField]
+
+    @property
+    def description_html(self) -> SafeString:
+        return inline_markup(self.description)
 
 
 def schema_name(ref: str) -> str:
@@ -226,27 +234,32 @@ def docs_schemas(description: dict) -> list[DocsSchema]:
 
 
 def inline_markup(text: str) -> SafeString:
-    """The little Markdown the descriptions use: paragraphs, "* " lists, `code`, **bold**."""
+    """One line of the little Markdown the descriptions use: `code`, **bold**, *emphasis*."""
+    html = escape(text)
+    html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
+    html = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", html)
+    html = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<em>\1</em>", html)
+    return mark_safe(html)  # escaped above; only our own tags added
+
+
+def block_markup(text: str) -> SafeString:
+    """Paragraphs and "* " lists (an item's continuation lines indented), each line inline."""
     html = []
-    for block in re.split(r"\n\s*\n", escape(text).strip()):
+    for block in re.split(r"\n\s*\n", text.strip()):
         lines = block.splitlines()
-        items = [line[2:] for line in lines if line.startswith("* ")]
-        if items:
-            # Continuation lines belong to the item above them.
-            merged: list[str] = []
+        if lines and lines[0].startswith("* "):
+            items: list[str] = []
             for line in lines:
                 if line.startswith("* "):
-                    merged.append(line[2:])
-                elif merged:
-                    merged[-1] += " " + line.strip()
-            html.append("<ul>" + "".join(f"<li>{item}</li>" for item in merged) + "</ul>")
-        else:
-            html.append(f"<p>{' '.join(line.strip() for line in lines)}</p>")
-    joined = "\n".join(html)
-    joined = re.sub(r"`([^`]+)`", r"<code>\1</code>", joined)
-    joined = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", joined)
-    joined = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<em>\1</em>", joined)
-    return mark_safe(joined)  # built from escaped text above, plus our own tags only
+                    items.append(line[2:])
+                else:
+                    items[-1] += " " + line.strip()
+            html.append(
+                "<ul>" + "".join(f"<li>{inline_markup(item)}</li>" for item in items) + "</ul>"
+            )
+        elif lines:
+            html.append(f"<p>{inline_markup(' '.join(line.strip() for line in lines))}</p>")
+    return mark_safe("\n".join(html))  # built from inline_markup's escaped pieces
 
 
 class ApiDocsPage(DocsBase):
@@ -258,7 +271,7 @@ class ApiDocsPage(DocsBase):
         context = {
             "title": info.get("title", ""),
             "version": info.get("version", ""),
-            "description_html": inline_markup(info.get("description", "")),
+            "description_html": block_markup(info.get("description", "")),
             "openapi_url": self.get_openapi_url(api, kwargs),
             "operations": docs_operations(description),
             "schemas": docs_schemas(description),

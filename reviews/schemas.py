@@ -95,7 +95,7 @@ class MovieOut(Schema):
 
 
 class TermWeight(Schema):
-    term: str = Field(description="A word or two-word phrase of the review.")
+    term: str = Field(description="A word or short phrase of the review.")
     weight: float = Field(description="How hard it pushed: > 0 towards positive, < 0 negative.")
 
 
@@ -232,14 +232,16 @@ class PredictIn(BaseModel):
         return json_object(data)
 
 
-class PredictionOut(Schema):
+class PredictionOut(BaseModel):
+    # A plain pydantic model, built directly: up to 100 per answer, so no ORM-style lookups.
     sentiment: SentimentName
     probability_positive: float = Field(ge=0, le=1)
     confidence: float = Field(ge=0.5, le=1, description="As for a review: max(p, 1 - p).")
 
-    @staticmethod
-    def resolve_confidence(score) -> float:
-        return max(score.probability_positive, 1 - score.probability_positive)
+    @classmethod
+    def of(cls, score) -> "PredictionOut":
+        p = score.probability_positive
+        return cls(sentiment=score.sentiment, probability_positive=p, confidence=max(p, 1 - p))
 
 
 class PredictOut(Schema):

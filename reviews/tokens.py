@@ -39,13 +39,17 @@ def api_token_create(*, name: str, user: AbstractBaseUser) -> tuple[ApiToken, st
 
 def api_token_authenticate(*, secret: str) -> ApiToken | None:
     """The active token of an active user with this secret, or None; notes when it was used."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=api_token_hash(secret), is_active=True, user__is_active=True)
-        .first()
+    # Runs on every write: one indexed lookup, without ordering or loading the user.
+    found = list(
+        ApiToken.objects.filter(
+            token_hash=api_token_hash(secret), is_active=True, user__is_active=True
+        )
+        .order_by()
+        .only("pk", "user_id", "last_used_at")[:1]
     )
-    if token is None:
+    if not found:
         return None
+    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from ml.classifier import Classifier, get_active_classifier
+from reviews.api_docs import block_markup
 from reviews.forms import ReviewForm
 from reviews.models import ApiToken, Movie, Prediction, Review
 from reviews.services import review_create
@@ -180,6 +181,13 @@ def test_malformed_json_is_a_400_that_says_so(client, active_model, token):
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("The request body is not valid JSON")
+
+
+def test_a_body_that_is_not_utf8_is_a_400_that_says_so(client, active_model, token):
+    response = post_json(client, REVIEWS, b'{"movie": 1, "text": "\x80"}', token=token)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The request body is not valid JSON text in UTF-8."
 
 
 @pytest.mark.parametrize("body", ['["Ozark", "Great"]', '"Great"', "3"])
@@ -691,6 +699,15 @@ def test_docs_page_and_its_assets_load_nothing_from_other_sites(client, db):
     for asset in assets:
         with open(finders.find(asset.removeprefix("/static/"))) as file:
             assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]", file.read())
+
+
+def test_docs_markup_escapes_html_before_adding_its_own_tags():
+    html = block_markup("Use `<b>` and **bold**\n\n* one\n  more\n* two")
+
+    assert html == (
+        "<p>Use <code>&lt;b&gt;</code> and <strong>bold</strong></p>\n"
+        "<ul><li>one more</li><li>two</li></ul>"
+    )
 
 
 # ---- schemathesis: the whole API against its own description
