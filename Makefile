@@ -53,3 +53,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache
+
+# wrk for bench/load.py (the load test; see README "Load test"), installed once with apt-get.
+.PHONY: bench-tools
+bench-tools:
+	@command -v wrk >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	} || { echo "Could not install wrk: run 'sudo apt-get install wrk' yourself." >&2; exit 1; }
+	@wrk --version 2>&1 | head -1 || true
