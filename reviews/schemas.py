@@ -2,8 +2,8 @@
 
 Rules that the HTML form also enforces (a review's length, a known movie) are checked by
 reviews.forms.ReviewForm, not here, so the API and the form give the same messages and can
-never drift apart. The schemas below only document those rules (WithJsonSchema) and check
-JSON types.
+never drift apart. The schemas below only document those rules (WithJsonSchema); they check
+JSON types and the API's own limits (page size, number of texts, ISO 8601 times).
 """
 
 from datetime import UTC, datetime

@@ -167,6 +167,20 @@ def test_create_review_refuses_a_missing_movie_with_the_forms_message(
     assert response.json()["errors"] == {"movie": ["Choose a movie."]}
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"movie": "Oz\u0000ark", "text": "Great."}, "movie"),
+        ({"movie": 1, "text": "a\u0000"}, "text"),
+    ],
+)
+def test_create_review_refuses_null_characters(client, active_model, token, body, field):
+    response = post_json(client, REVIEWS, body, token=token)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {field: ["Null characters are not allowed."]}
+
+
 def test_create_review_reports_wrong_json_types_field_by_field(client, active_model, token):
     response = post_json(client, REVIEWS, {"movie": True, "text": 5}, token=token)
 
@@ -467,6 +481,7 @@ def test_list_reviews_refuses_a_cursor_it_did_not_issue(client, db):
         ({"created_after": "yesterday"}, "created_after"),
         ({"created_before": "0.5"}, "created_before"),
         ({"created_after": "0001-01-01T00:00:00+05:00"}, "created_after"),
+        ({"model_version": "a\x00b"}, "model_version"),
     ],
 )
 def test_list_reviews_refuses_bad_filter_values_by_field(client, db, params, field):
