@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
 from django.shortcuts import render
 
 logger = logging.getLogger("reviewsite")
@@ -30,6 +31,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def refuse(request, status: int, title: str, message: str):
+    """The error as the caller reads it: JSON for the API, a page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 

@@ -115,3 +115,12 @@ def test_the_admin_sends_anonymous_visitors_to_the_login_page(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_oversized_api_body_is_refused_with_a_json_413(client, db):
+    response = client.post(
+        "/api/predict", data="x" * (1024 * 1024 + 1), content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
