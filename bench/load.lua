@@ -100,13 +100,20 @@ function done(summary, latency, requests)
   for status, count in pairs(by_status) do
     table.insert(status_items, string.format('"%d": %d', status, count))
   end
+  -- The latency distribution as its 1,000 quantiles (every 0.1 %), so that several runs
+  -- can be merged into one distribution (bench/load.py weighs each by its requests).
+  local quantiles = {}
+  if summary.requests > 0 then
+    for step = 1, 1000 do
+      table.insert(quantiles, string.format("%d", latency:percentile(step / 10)))
+    end
+  end
   local errors = summary.errors
   io.write(
     string.format(
       'WRK_JSON {"sent": %d, "answered": %d, "requests": %d, "seconds": %.3f, '
         .. '"statuses": {%s}, "errors": {"connect": %d, "read": %d, "write": %d, '
-        .. '"timeout": %d, "status": %d}, "latency_us": {"p50": %d, "p90": %d, "p99": %d, '
-        .. '"mean": %.1f, "max": %d}}\n',
+        .. '"timeout": %d, "status": %d}, "latency_quantiles_us": [%s]}\n',
       total_sent,
       total_answered,
       summary.requests,
@@ -117,11 +124,7 @@ function done(summary, latency, requests)
       errors.write,
       errors.timeout,
       errors.status,
-      latency:percentile(50),
-      latency:percentile(90),
-      latency:percentile(99),
-      latency.mean,
-      latency.max
+      table.concat(quantiles, ", ")
     )
   )
 end
