@@ -127,7 +127,8 @@ def reviews_rescore(
     if version is not None and not dry_run:
         raise ValueError("a version other than the active one can only be tried with a dry run")
     classifier = get_classifier(version) if version else get_active_classifier()
-    selection = Review.objects.all() if reviews is None else reviews
+    # select_related(None): the batches load only a few columns, which a join would forbid.
+    selection = (Review.objects.all() if reviews is None else reviews).select_related(None)
     started = time.perf_counter()
     result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
     result.skipped = selection.filter(model_version_id=classifier.model_version_id).count()
