@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
 from reviews.batch_writer import BatchWriter
-from reviews.bulk_sql import predictions_insert, reviews_write_scores
+from reviews.bulk_sql import (
+    predictions_insert,
+    review_insert_with_prediction,
+    reviews_write_scores,
+)
 from reviews.models import Movie, Prediction, Review, Sentiment
 from reviews.parallel import rescore_in_processes
 
@@ -58,9 +62,7 @@ def review_create(*, movie: Movie, text: str, classifier: Classifier | None = No
     started = time.perf_counter()
     predictions = reviews_score([review], classifier=classifier)
     latency_ms = (time.perf_counter() - started) * 1000
-    with transaction.atomic():
-        review.save(force_insert=True)
-        predictions_insert(predictions)
+    review_insert_with_prediction(review, predictions[0])
     logger.info(
         "review scored",
         extra={

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import Movie, Prediction, Review
+from reviews.services import review_create
 
 HOME = reverse("reviews:home")
 
@@ -107,3 +108,20 @@ def test_without_an_active_model_the_form_answers_503_and_stores_nothing(client,
     assert response.status_code == 503
     assert b"unavailable" in response.content
     assert nothing_stored()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_created_outside_a_transaction_is_stored_with_its_prediction(active_model):
+    # Outside a transaction PostgreSQL takes the one-statement path; this proves it too.
+    movie, _ = Movie.objects.get_or_create(title="Ozark")
+
+    review = review_create(movie=movie, text="Superb.")
+
+    stored = Review.objects.get(pk=review.pk)
+    prediction = Prediction.objects.get(review=stored)
+    assert (stored.movie, stored.text, stored.model_version) == (movie, "Superb.", active_model)
+    assert (prediction.sentiment, prediction.probability_positive) == (
+        stored.sentiment,
+        stored.probability_positive,
+    )
+    assert prediction.created_at == stored.scored_at
