@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from ml.classifier import ModelUnavailable
 from ml.models import ModelVersion
 from ml.services import model_activate
+from reviewsite.admin_mixins import ReadOnlyAdminMixin
 
 # metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
 EVALUATION_PREFIX = "held_out"
@@ -43,7 +44,7 @@ def evaluations(metrics: dict) -> list[dict]:
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["version", "created_at", "is_active", "accuracy", "reviews_scored"]
     list_filter = ["is_active"]
     show_full_result_count = False
@@ -73,17 +74,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
             .values("count")
         )
         return super().get_queryset(request).annotate(reviews_scored=Coalesce(Subquery(scored), 0))
-
-    def has_add_permission(self, request) -> bool:
-        # Versions are registered by training (`manage.py train_model`), never by hand.
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Stored predictions refer to their version, and the registry is their history.
-        return False
 
     def has_activate_permission(self, request) -> bool:
         return request.user.has_perm("ml.change_modelversion")

@@ -22,6 +22,7 @@ from reviews import admin_selectors, services
 from reviews.admin_paging import LargeTableAdminMixin
 from reviews.export import reviews_csv_lines
 from reviews.models import Movie, Prediction, Review, Sentiment
+from reviewsite.admin_mixins import ReadOnlyAdminMixin
 
 EXCERPT_LENGTH = 80
 # A sign and a word, so the badge reads the same without colour.
@@ -132,7 +133,7 @@ class FlippedFilter(YesNoFilter):
         return admin_selectors.reviews_flipped(reviews=queryset, flipped=yes)
 
 
-class PredictionInline(admin.TabularInline):
+class PredictionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Prediction
     fields = [
         "created_at",
@@ -150,15 +151,6 @@ class PredictionInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("model_version")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="Sentiment")
     def sentiment_badge(self, prediction: Prediction) -> str:
         return sentiment_badge(prediction.sentiment)
@@ -169,7 +161,7 @@ class PredictionInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "movie",
         "excerpt",
@@ -225,16 +217,6 @@ class ReviewAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         "explanation",
     ]
     inlines = [PredictionInline]
-
-    def has_add_permission(self, request) -> bool:
-        # A review is stored only with its prediction: the site's form does that.
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_rescore_permission(self, request) -> bool:
         return request.user.has_perm("reviews.change_review")
@@ -347,7 +329,7 @@ class MovieAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prediction)
-class PredictionAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class PredictionAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "review_link",
@@ -363,15 +345,6 @@ class PredictionAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     # millions of rows by it on every page would be slow.
     ordering = ["-id"]
     fields = ["review", "model_version", "sentiment", "probability_positive", "created_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Review", ordering="review")
     def review_link(self, prediction: Prediction) -> str:
