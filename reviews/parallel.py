@@ -6,7 +6,6 @@ memory (shared copy-on-write) and opens its own database connection.
 
 import multiprocessing
 from collections.abc import Callable
-from dataclasses import replace
 
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
@@ -31,17 +30,18 @@ def rescore_in_processes(
     *,
     workers: int,
     limit: int | None,
-    progress: Callable,
+    progress: Callable[[int], None],
     run: Callable,
     **options,
 ) -> list:
     """Run `run(pending_slice, limit=..., progress=..., **options)` in one process per slice.
 
-    Returns each worker's result; `progress` receives a running total about once a second.
+    Returns each worker's result; `progress` receives the number scored so far, by all
+    workers together, about once a second.
     """
     ranges = id_ranges(pending, parts=workers)
     if not ranges:
-        return [run(pending.none(), limit=limit, progress=progress, **options)]
+        return [run(pending.none(), limit=limit, progress=lambda result: None, **options)]
     limit_each = None if limit is None else -(-limit // len(ranges))
     context = multiprocessing.get_context("fork")
     scored_total = context.Value("q", 0)
@@ -66,8 +66,7 @@ def rescore_in_processes(
                 process.join(timeout=1 / len(processes))
             while not outcomes.empty():
                 results.append(outcomes.get())
-            if results and not isinstance(results[0], str):
-                progress(replace(results[0], scored=scored_total.value))
+            progress(scored_total.value)
     finally:
         for process in processes:
             if process.is_alive():

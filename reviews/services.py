@@ -7,7 +7,7 @@ through reviews_score(), so they can never disagree about a review.
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -148,7 +148,12 @@ def reviews_rescore(
         result.add(rescore_batches(pending, limit=limit, progress=report, **options))
     else:
         for part in rescore_in_processes(
-            pending, workers=workers, limit=limit, progress=report, run=rescore_batches, **options
+            pending,
+            workers=workers,
+            limit=limit,
+            progress=lambda scored: report(replace(result, scored=scored)),
+            run=rescore_batches,
+            **options,
         ):
             result.add(part)
     result.seconds = time.perf_counter() - started

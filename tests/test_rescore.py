@@ -227,6 +227,18 @@ def test_two_workers_rescore_every_review_exactly_once(
     assert_all_current_on(new_model)
 
 
+def test_two_workers_report_progress_up_to_the_total(
+    transactional_db, active_model, new_model, sample_data
+):
+    bulk_reviews(200, model_version=active_model, texts=sample_data.texts)
+    reported = []
+
+    reviews_rescore(workers=2, batch_size=20, progress=lambda done: reported.append(done.scored))
+
+    assert reported == sorted(reported)
+    assert reported[-1] == 200
+
+
 def subprocess_environment() -> dict:
     return {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
 
