@@ -44,53 +44,52 @@ def as_percent(value: float | None) -> str:
 # --- Reviews
 
 
-class SentimentFilter(admin.SimpleListFilter):
+class SelectorFilter(admin.SimpleListFilter):
+    """A list filter applied by one selector; a value it refuses is a bad lookup, not a 500."""
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            return self.select(queryset, self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def select(self, queryset, value: str):
+        raise NotImplementedError
+
+
+class SentimentFilter(SelectorFilter):
     title = "sentiment"
     parameter_name = "sentiment__exact"  # the parameter of Django's own filter on the field
 
     def lookups(self, request, model_admin):
         return Sentiment.choices
 
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        try:
-            return admin_selectors.reviews_with_sentiment(reviews=queryset, sentiment=self.value())
-        except ValueError as error:
-            raise IncorrectLookupParameters(error) from error
+    def select(self, queryset, value: str):
+        return admin_selectors.reviews_with_sentiment(reviews=queryset, sentiment=value)
 
 
-class ModelVersionFilter(admin.SimpleListFilter):
+class ModelVersionFilter(SelectorFilter):
     title = "model version"
     parameter_name = "model_version__id__exact"  # as Django's own filter on the field
 
     def lookups(self, request, model_admin):
         return ModelVersion.objects.values_list("pk", "version")
 
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        try:
-            version_id = int(self.value())
-        except ValueError as error:
-            raise IncorrectLookupParameters(error) from error
-        return admin_selectors.reviews_scored_by(reviews=queryset, model_version_id=version_id)
+    def select(self, queryset, value: str):
+        return admin_selectors.reviews_scored_by(reviews=queryset, model_version_id=int(value))
 
 
-class ConfidenceBandFilter(admin.SimpleListFilter):
+class ConfidenceBandFilter(SelectorFilter):
     title = "confidence"
     parameter_name = "confidence"
 
     def lookups(self, request, model_admin):
         return admin_selectors.ConfidenceBand.choices
 
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        try:
-            return admin_selectors.reviews_in_confidence_band(reviews=queryset, band=self.value())
-        except ValueError as error:
-            raise IncorrectLookupParameters(error) from error
+    def select(self, queryset, value: str):
+        return admin_selectors.reviews_in_confidence_band(reviews=queryset, band=value)
 
 
 class YesNoFilter(admin.SimpleListFilter):

@@ -339,8 +339,15 @@ def test_flipped_filter_lists_reviews_whose_sentiment_changed_at_the_latest_resc
     assert not_flipped == {"unchanged", "scored once"}
 
 
-def test_an_unknown_filter_value_sends_back_to_the_unfiltered_list(admin_client, active_model):
-    response = admin_client.get(REVIEWS, {"confidence": "enormous"})
+@pytest.mark.parametrize(
+    "bad_filter",
+    [{"confidence": "enormous"}, {"sentiment__exact": "meh"}, {"model_version__id__exact": "x"}],
+    ids=["confidence", "sentiment", "model-version"],
+)
+def test_an_unknown_filter_value_sends_back_to_the_unfiltered_list(
+    admin_client, active_model, bad_filter
+):
+    response = admin_client.get(REVIEWS, bad_filter)
 
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
