@@ -10,6 +10,7 @@ from ml.artifacts import save_artifact
 from ml.classifier import active_classifier
 from ml.models import ModelVersion
 from ml.pipeline import build_pipeline
+from reviews.models import Movie, Prediction, Review
 
 SAMPLE_SIZE = 3000
 
@@ -67,6 +68,16 @@ def register(artifact, *, version: str, active: bool) -> ModelVersion:
         metrics={"held_out": {"accuracy": 0.8}},
         is_active=active,
     )
+
+
+@pytest.fixture
+def ozark(db) -> Movie:
+    """One of the tutorial's movies, which the data migration adds."""
+    return Movie.objects.get(title="Ozark")
+
+
+def nothing_stored() -> bool:
+    return not Review.objects.exists() and not Prediction.objects.exists()
 
 
 @pytest.fixture

@@ -44,11 +44,6 @@ MAX_REVIEW_DETAIL_QUERIES = 8
 
 
 @pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
-
-
-@pytest.fixture
 def vincenzo(db) -> Movie:
     return Movie.objects.get(title="Vincenzo")
 

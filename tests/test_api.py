@@ -25,15 +25,11 @@ from reviews.forms import ReviewForm
 from reviews.models import ApiToken, Movie, Prediction, Review
 from reviews.services import review_create
 from reviews.tokens import api_token_create
+from tests.conftest import nothing_stored
 from tests.test_health_and_faults import database_down
 
 REVIEWS = "/api/reviews"
 PREDICT = "/api/predict"
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
 
 
 @pytest.fixture
@@ -56,10 +52,6 @@ def post_json(client, url, body, *, token=None, **extra):
 def form_errors(movie, review) -> dict:
     """What the site's form says about the same input, to compare messages with."""
     return ReviewForm(data={"movie": movie, "review": review}).errors
-
-
-def nothing_stored() -> bool:
-    return not Review.objects.exists() and not Prediction.objects.exists()
 
 
 # ---- POST /api/reviews

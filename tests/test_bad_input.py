@@ -3,18 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from reviews.models import Movie, Prediction, Review
+from reviews.models import Review
+from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
-
-
-def nothing_stored() -> bool:
-    return not Review.objects.exists() and not Prediction.objects.exists()
 
 
 def test_nul_bytes_in_a_review_are_refused(client, ozark, active_model):

@@ -10,15 +10,10 @@ from django.db import connection
 from django.urls import reverse
 
 from ml.models import ModelVersion
-from reviews.models import Movie, Review
+from reviews.models import Review
 from reviews.services import review_create
 
 HOME = reverse("reviews:home")
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
 
 
 @pytest.fixture

@@ -3,16 +3,10 @@
 import html
 import re
 
-import pytest
 from django.urls import reverse
 
 from reviews.models import Movie, Review
 from reviews.services import review_create
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
 
 
 def shown_review_text(content: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reviews.models import Movie, Review
+from reviews.models import Review
 
 HOME = reverse("reviews:home")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -21,11 +21,6 @@ PRODUCTION_ENVIRONMENT = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://reviews.example.com",
     "DJANGO_SECRET_KEY": "k3Yq-8w1Zr0pV5nF7tB2mX9cL4hJ6sD0gA3eR8uI1oP5yT7wQ2zK",
 }
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
 
 
 def test_check_deploy_reports_no_issue_with_the_documented_production_environment():

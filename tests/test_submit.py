@@ -5,17 +5,9 @@ from django.urls import reverse
 
 from reviews.models import Movie, Prediction, Review
 from reviews.services import review_create
+from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
-
-
-@pytest.fixture
-def ozark(db) -> Movie:
-    return Movie.objects.get(title="Ozark")
-
-
-def nothing_stored() -> bool:
-    return not Review.objects.exists() and not Prediction.objects.exists()
 
 
 def test_home_shows_the_form_with_movies_from_the_database(client, active_model):
