@@ -22,6 +22,7 @@ from reviews import admin_selectors, services
 from reviews.admin_paging import LargeTableAdminMixin
 from reviews.export import reviews_csv_lines
 from reviews.models import Movie, Prediction, Review, Sentiment
+from reviews.templatetags.review_format import percent
 from reviewsite.admin_mixins import ReadOnlyAdminMixin
 
 EXCERPT_LENGTH = 80
@@ -35,10 +36,6 @@ def sentiment_badge(sentiment: str) -> str:
         sentiment,
         SENTIMENT_BADGE_LABELS.get(sentiment, sentiment or "–"),
     )
-
-
-def as_percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
 
 
 # --- Reviews
@@ -156,7 +153,7 @@ class PredictionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="Confidence")
     def confidence(self, prediction: Prediction) -> str:
-        return as_percent(prediction.confidence)
+        return percent(prediction.confidence)
 
 
 @admin.register(Review)
@@ -230,7 +227,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Confidence", ordering=admin_selectors.CONFIDENCE_ORDER)
     def confidence(self, review: Review) -> str:
-        return as_percent(review.confidence)
+        return percent(review.confidence)
 
     @admin.display(description="Previous prediction")
     def previous_prediction(self, review: Review) -> str:
@@ -301,14 +298,14 @@ class MovieAdmin(admin.ModelAdmin):
     # A movie without reviews sorts as the lowest, on PostgreSQL as on SQLite.
     @admin.display(description="Positive", ordering=F("share_positive").asc(nulls_first=True))
     def share_positive(self, movie: Movie) -> str:
-        return as_percent(admin_selectors.movie_share_positive(movie))
+        return percent(admin_selectors.movie_share_positive(movie))
 
     @admin.display(
         description="Average confidence",
         ordering=F("average_confidence").asc(nulls_first=True),
     )
     def average_confidence(self, movie: Movie) -> str:
-        return as_percent(admin_selectors.movie_average_confidence(movie))
+        return percent(admin_selectors.movie_average_confidence(movie))
 
     @admin.display(
         description="Latest review",
@@ -358,7 +355,7 @@ class PredictionAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
 
     @admin.display(description="Confidence")
     def confidence(self, prediction: Prediction) -> str:
-        return as_percent(prediction.confidence)
+        return percent(prediction.confidence)
 
 
 from reviews import admin_tokens  # noqa: E402, F401

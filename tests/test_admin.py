@@ -23,6 +23,7 @@ from reviews.admin_selectors import (
 )
 from reviews.models import Movie, Prediction, Review
 from reviews.services import review_create
+from reviews.templatetags.review_format import percent
 from tests.conftest import register
 
 REVIEWS = reverse("admin:reviews_review_changelist")
@@ -531,7 +532,7 @@ def test_review_detail_shows_the_review_its_prediction_and_the_words_each_way(
     content = content.decode()
 
     assert "A superb, moving film with an awful ending." in content
-    assert f"{review.confidence * 100:.0f}%" in content
+    assert percent(review.confidence) in content
     assert "test-model" in content
     assert "Pushed towards positive" in content and "Pushed towards negative" in content
     assert "superb" in content and "awful" in content

@@ -3,10 +3,12 @@
 import html
 import re
 
+import pytest
 from django.urls import reverse
 
 from reviews.models import Movie, Review
 from reviews.services import review_create
+from reviews.templatetags.review_format import percent
 
 
 def shown_review_text(content: str) -> str:
@@ -28,7 +30,7 @@ def test_result_page_shows_movie_review_sentiment_confidence_and_version(
     assert "Ozark" in content
     assert shown_review_text(content) == "Superb acting and a moving story."
     assert review.get_sentiment_display() in content
-    assert f"{review.confidence * 100:.0f}%" in content
+    assert percent(review.confidence) in content
     assert active_model.version in content
 
 
@@ -112,3 +114,11 @@ def test_result_page_shows_imdb_line_breaks_as_line_breaks(client, ozark, active
 
     assert "<br><br>" in content
     assert "&lt;br" not in content
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.873, "87%"), (0.5, "50%"), (0.996, "99.6%"), (0.99999, "99.9%"), (1.0, "100%")],
+)
+def test_confidence_is_shown_as_a_percentage_never_rounded_up_to_certainty(value, shown):
+    assert percent(value) == shown

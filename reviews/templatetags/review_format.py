@@ -15,7 +15,11 @@ def percent(value: float | None) -> str:
     """0.873 -> '87%'."""
     if value is None:
         return "–"
-    return f"{value * 100:.0f}%"
+    shown = f"{value * 100:.0f}"
+    if shown == "100" and value < 1:
+        # A model is never certain: 0.996 reads "99.6%", not "100%".
+        shown = f"{min(value * 100, 99.9):.1f}"
+    return f"{shown}%"
 
 
 @register.filter
