@@ -39,7 +39,7 @@ class Classifier:
         """Score many texts with one call of the model (the fast path for every caller)."""
         if not texts:
             return []
-        probabilities = self.model.predict_proba(texts)[:, 1]
+        probabilities = ml_pipeline.probability_positive(self.model, texts)
         return [Score(POSITIVE if p >= 0.5 else NEGATIVE, float(p)) for p in probabilities.tolist()]
 
     def explain(self, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:

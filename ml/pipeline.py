@@ -172,6 +172,18 @@ def build_pipeline(*, seed: int = 0) -> Pipeline:
     )
 
 
+def probability_positive(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
+    """P(positive) of each text: what ``pipeline.predict_proba(texts)[:, 1]`` returns.
+
+    Calls the steps directly: Pipeline's own per-call routing and checks were a fifth of
+    the time to score one review.
+    """
+    features = texts
+    for _, step in pipeline.steps[:-1]:
+        features = step.transform(features)
+    return pipeline.steps[-1][1].predict_proba(features)[:, 1]
+
+
 def describe(pipeline: Pipeline) -> dict:
     """Each step with the hyper-parameters that differ from scikit-learn's defaults."""
     return {name: str(step) for name, step in pipeline.steps}
@@ -221,7 +233,7 @@ def evaluate(pipeline: Pipeline, texts: list[str], labels, *, n_bins: int = 10) 
     positive" really means 80 % of such reviews are positive.
     """
     labels = np.asarray(labels).astype(int)
-    probability = pipeline.predict_proba(texts)[:, 1]
+    probability = probability_positive(pipeline, texts)
     predicted = (probability >= 0.5).astype(int)
     f1_negative, f1_positive = f1_score(labels, predicted, labels=[0, 1], average=None)
 

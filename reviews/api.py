@@ -334,7 +334,11 @@ def create_review(request: HttpRequest, payload: ReviewIn):
     active model, and stored with its prediction. Answers with the stored review, its
     sentiment, probability, model version and the words that decided it."""
     cleaned = review_form_cleaned(payload)
-    review = services.review_create(movie=cleaned["movie"], text=cleaned["review"])
+    try:
+        review = services.review_create(movie_id=cleaned["movie"], text=cleaned["review"])
+    except services.UnknownMovie:
+        message = ReviewForm.base_fields["movie"].error_messages["invalid_choice"]
+        raise InvalidInput({"movie": [message]}) from None
     return Status(201, review_detail(review))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.db import connections, transaction
 
-from reviews.models import Prediction, Review
+from reviews.models import Movie, Prediction, Review
 
 # Rows per statement: at 5 parameters a row this stays far below SQLite's limit of 32,766
 # variables (since 3.32) and PostgreSQL's 65,535.
@@ -120,49 +120,70 @@ def reviews_write_scores(reviews: Sequence[Review], *, using: str = "default") -
 
 def review_insert_with_prediction(
     review: Review, prediction: Prediction, *, using: str = "default"
-) -> None:
+) -> bool:
     """Insert a new, scored review and its first prediction: both or neither.
 
-    On PostgreSQL one statement does both (a data-modifying CTE, atomic by itself): one
-    round trip instead of four (BEGIN, two INSERTs, COMMIT), which is most of a form
+    The review row is selected from its movie's row (INSERT ... SELECT ... FROM movie), so
+    the statement that stores it also checks the movie exists, and the form needs no query
+    of its own: for an unknown movie nothing is stored and this returns False.
+
+    On PostgreSQL one statement does both inserts (a data-modifying CTE, atomic by itself):
+    one round trip instead of four (BEGIN, two INSERTs, COMMIT), which is most of a form
     submission's time there. Elsewhere, two INSERTs in one transaction.
     """
     connection = connections[using]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor not in FAST_VENDORS:
         with transaction.atomic(using=using):
+            if not Movie.objects.using(using).filter(pk=review.movie_id).exists():
+                return False
             review.save(force_insert=True, using=using)
             predictions_insert([prediction], using=using)
-        return
-    review_columns = [
-        field.column for field in Review._meta.concrete_fields if not field.primary_key
+        return True
+
+    fields = [field for field in Review._meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(getattr(review, field.attname), connection) for field in fields
     ]
-    review_values = [
-        field.get_db_prep_save(getattr(review, field.attname), connection)
-        for field in Review._meta.concrete_fields
-        if not field.primary_key
-    ]
+    quote = connection.ops.quote_name
+    review_from_movie = f"""
+        INSERT INTO {quote(Review._meta.db_table)} ({", ".join(quote(f.column) for f in fields)})
+        SELECT {", ".join(["%s"] * len(fields))} FROM {quote(Movie._meta.db_table)}
+        WHERE {quote(Movie._meta.pk.column)} = %s
+        RETURNING {quote(Review._meta.pk.column)}
+    """
+    params = [*values, review.movie_id]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH new_review AS (
-                INSERT INTO {Review._meta.db_table} ({", ".join(review_columns)})
-                VALUES ({", ".join(["%s"] * len(review_columns))})
-                RETURNING id
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute(
+                f"""
+                WITH new_review AS ({review_from_movie})
+                INSERT INTO {quote(Prediction._meta.db_table)}
+                    (review_id, model_version_id, sentiment, probability_positive, created_at)
+                SELECT {quote(Review._meta.pk.column)}, %s, %s, %s, %s FROM new_review
+                RETURNING review_id, {quote(Prediction._meta.pk.column)}
+                """,
+                [
+                    *params,
+                    prediction.model_version_id,
+                    prediction.sentiment,
+                    prediction.probability_positive,
+                    prediction.created_at,
+                ],
             )
-            INSERT INTO {Prediction._meta.db_table}
-                (review_id, model_version_id, sentiment, probability_positive, created_at)
-            SELECT id, %s, %s, %s, %s FROM new_review
-            RETURNING review_id, id
-            """,
-            [
-                *review_values,
-                prediction.model_version_id,
-                prediction.sentiment,
-                prediction.probability_positive,
-                prediction.created_at,
-            ],
-        )
-        review.pk, prediction.pk = cursor.fetchone()
+            inserted = cursor.fetchone()
+            if inserted is None:
+                return False
+            review.pk, prediction.pk = inserted
+        else:
+            with transaction.atomic(using=using):
+                cursor.execute(review_from_movie, params)
+                inserted = cursor.fetchone()
+                if inserted is None:
+                    return False
+                review.pk = inserted[0]
+                prediction.review_id = review.pk
+                predictions_insert([prediction], using=using)
     review._state.adding, review._state.db = False, using
     prediction.review_id = review.pk
     prediction._state.adding, prediction._state.db = False, using
+    return True

@@ -20,7 +20,7 @@ from reviews.bulk_sql import (
     review_insert_with_prediction,
     reviews_write_scores,
 )
-from reviews.models import Movie, Prediction, Review, Sentiment
+from reviews.models import Prediction, Review, Sentiment
 from reviews.parallel import rescore_in_processes
 
 logger = logging.getLogger(__name__)
@@ -54,15 +54,24 @@ def reviews_score(reviews: Sequence[Review], *, classifier: Classifier) -> list[
     return predictions
 
 
-def review_create(*, movie: Movie, text: str, classifier: Classifier | None = None) -> Review:
-    """Score a new review and store it with its prediction, both or neither."""
+class UnknownMovie(LookupError):
+    """The review names a movie that is not in the database; nothing was stored."""
+
+
+def review_create(*, movie_id: int, text: str, classifier: Classifier | None = None) -> Review:
+    """Score a new review and store it with its prediction, both or neither.
+
+    Raises UnknownMovie when no movie has this id: the insert itself checks, so a form
+    submission needs no query to look the movie up first.
+    """
     classifier = classifier or get_active_classifier()
-    review = Review(movie=movie, text=text)
+    review = Review(movie_id=movie_id, text=text)
     # Scoring happens before the transaction so the write lock is held for microseconds.
     started = time.perf_counter()
     predictions = reviews_score([review], classifier=classifier)
     latency_ms = (time.perf_counter() - started) * 1000
-    review_insert_with_prediction(review, predictions[0])
+    if not review_insert_with_prediction(review, predictions[0]):
+        raise UnknownMovie(f"no movie has the id {movie_id}")
     logger.info(
         "review scored",
         extra={

@@ -30,8 +30,11 @@ def home(request):
         if form.is_valid():
             try:
                 review = services.review_create(
-                    movie=form.cleaned_data["movie"], text=form.cleaned_data["review"]
+                    movie_id=form.cleaned_data["movie"], text=form.cleaned_data["review"]
                 )
+            except services.UnknownMovie:
+                form.refuse_unknown_movie()
+                status = 400
             except ModelUnavailable as error:
                 logger.error("review not scored: %s", error)
                 model_error = (

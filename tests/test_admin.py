@@ -526,7 +526,7 @@ def test_selecting_all_acts_on_every_matching_review_beyond_the_count_limit(
 def test_review_detail_shows_the_review_its_prediction_and_the_words_each_way(
     admin_client, ozark, active_model
 ):
-    review = review_create(movie=ozark, text="A superb, moving film with an awful ending.")
+    review = review_create(movie_id=ozark.pk, text="A superb, moving film with an awful ending.")
 
     content = admin_client.get(reverse("admin:reviews_review_change", args=[review.pk])).content
     content = content.decode()
@@ -539,7 +539,7 @@ def test_review_detail_shows_the_review_its_prediction_and_the_words_each_way(
 
 
 def test_review_detail_is_read_only(admin_client, ozark, active_model):
-    review = review_create(movie=ozark, text="Fine.")
+    review = review_create(movie_id=ozark.pk, text="Fine.")
     url = reverse("admin:reviews_review_change", args=[review.pk])
 
     content = admin_client.get(url).content.decode()
@@ -605,9 +605,9 @@ def test_reviews_cannot_be_added_or_deleted_through_the_admin(admin_client, ozar
 def test_rescore_action_brings_the_selected_reviews_to_the_active_model(
     admin_client, ozark, active_model, refresh_at_once
 ):
-    first = review_create(movie=ozark, text="Brilliant and moving.")
-    second = review_create(movie=ozark, text="Dull and far too long.")
-    untouched = review_create(movie=ozark, text="Not selected.")
+    first = review_create(movie_id=ozark.pk, text="Brilliant and moving.")
+    second = review_create(movie_id=ozark.pk, text="Dull and far too long.")
+    untouched = review_create(movie_id=ozark.pk, text="Not selected.")
     register_and_activate_new_model()
 
     response = action(admin_client, REVIEWS, "rescore", [first, second])
@@ -634,7 +634,7 @@ def register_and_activate_new_model():
 def test_rescore_action_without_an_active_model_reports_the_error(
     admin_client, ozark, active_model, refresh_at_once
 ):
-    review = review_create(movie=ozark, text="Fine.")
+    review = review_create(movie_id=ozark.pk, text="Fine.")
     ModelVersion.objects.update(is_active=False)
 
     response = action(admin_client, REVIEWS, "rescore", [review])
@@ -645,7 +645,7 @@ def test_rescore_action_without_an_active_model_reports_the_error(
 
 
 def test_rescore_action_needs_the_change_permission(client, ozark, active_model, refresh_at_once):
-    review = review_create(movie=ozark, text="Fine.")
+    review = review_create(movie_id=ozark.pk, text="Fine.")
     register_and_activate_new_model()
     client.force_login(staff_user("reviews.view_review"))
 
@@ -659,7 +659,7 @@ def test_rescore_action_needs_the_change_permission(client, ozark, active_model,
 def test_rescore_action_is_offered_to_staff_with_the_change_permission(
     client, ozark, active_model, refresh_at_once
 ):
-    review = review_create(movie=ozark, text="Fine.")
+    review = review_create(movie_id=ozark.pk, text="Fine.")
     register_and_activate_new_model()
     client.force_login(staff_user("reviews.view_review", "reviews.change_review"))
 

@@ -110,8 +110,8 @@ def test_empty_review_shows_the_error_at_the_field(page, live_server, active_mod
 def test_staff_log_in_to_the_admin_and_filter_reviews_by_sentiment(
     page, live_server, active_model, ozark
 ):
-    positive = review_create(movie=ozark, text="Brilliant, moving, superb. A wonderful film.")
-    negative = review_create(movie=ozark, text="Boring, awful, a waste of time. The worst.")
+    positive = review_create(movie_id=ozark.pk, text="Brilliant, moving, superb. A wonderful film.")
+    negative = review_create(movie_id=ozark.pk, text="Boring, awful, a waste of time. The worst.")
     assert (positive.sentiment, negative.sentiment) == ("positive", "negative")
     get_user_model().objects.create_superuser("staff", "staff@example.com", "a long passphrase")
 

@@ -119,7 +119,7 @@ def test_each_prediction_is_logged_as_one_json_line(ozark, active_model, caplog)
     from reviewsite.logging import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="reviews.services"):
-        review = review_create(movie=ozark, text="Superb.")
+        review = review_create(movie_id=ozark.pk, text="Superb.")
 
     records = [record for record in caplog.records if record.getMessage() == "review scored"]
     assert len(records) == 1

@@ -36,7 +36,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def stored_reviews(active_model):
     movie = Movie.objects.get(title="Ozark")
-    return [review_create(movie=movie, text=text) for text in TEXTS]
+    return [review_create(movie_id=movie.pk, text=text) for text in TEXTS]
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_limit_scores_only_that_many(stored_reviews, new_model):
 
 
 def test_movie_option_rescores_only_that_movies_reviews(stored_reviews, new_model):
-    other = review_create(movie=Movie.objects.get(title="Vincenzo"), text="Superb.")
+    other = review_create(movie_id=Movie.objects.get(title="Vincenzo").pk, text="Superb.")
     Review.objects.filter(pk=other.pk).update(
         model_version=ModelVersion.objects.get(version="test-model")
     )

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import Movie, Prediction, Review
-from reviews.services import review_create
+from reviews.services import UnknownMovie, review_create
 from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
@@ -70,7 +70,7 @@ def test_review_of_exactly_ten_thousand_characters_is_accepted(client, ozark, ac
     assert Review.objects.count() == 1
 
 
-@pytest.mark.parametrize("movie", ["999999", "abc", ""])
+@pytest.mark.parametrize("movie", ["999999", "abc", "", "-1", "1_0", "\u0661", str(2**63)])
 def test_unknown_or_missing_movie_is_refused(client, active_model, movie):
     response = client.post(HOME, {"movie": movie, "review": "Great."})
 
@@ -107,7 +107,7 @@ def test_a_review_created_outside_a_transaction_is_stored_with_its_prediction(ac
     # Outside a transaction PostgreSQL takes the one-statement path; this proves it too.
     movie, _ = Movie.objects.get_or_create(title="Ozark")
 
-    review = review_create(movie=movie, text="Superb.")
+    review = review_create(movie_id=movie.pk, text="Superb.")
 
     stored = Review.objects.get(pk=review.pk)
     prediction = Prediction.objects.get(review=stored)
@@ -117,3 +117,22 @@ def test_a_review_created_outside_a_transaction_is_stored_with_its_prediction(ac
         stored.probability_positive,
     )
     assert prediction.created_at == stored.scored_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_of_an_unknown_movie_outside_a_transaction_is_refused_and_nothing_stored(
+    active_model,
+):
+    with pytest.raises(UnknownMovie):
+        review_create(movie_id=999_999, text="Superb.")
+
+    assert nothing_stored()
+
+
+def test_a_review_of_an_unknown_movie_inside_a_transaction_is_refused_and_nothing_stored(
+    active_model,
+):
+    with pytest.raises(UnknownMovie):
+        review_create(movie_id=999_999, text="Superb.")
+
+    assert nothing_stored()
