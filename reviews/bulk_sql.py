@@ -37,18 +37,24 @@ def predictions_insert(predictions: Sequence[Prediction], *, using: str = "defau
         )
         return
     table = connection.ops.quote_name(Prediction._meta.db_table)
+    # A batch's predictions share one timestamp: adapt it once, not once per row (this
+    # loop runs beside the next batch's scoring, and competes with it for the GIL).
+    adapted_times = {}
     with connection.cursor() as cursor:
         for start in range(0, len(predictions), ROWS_PER_STATEMENT):
             chunk = predictions[start : start + ROWS_PER_STATEMENT]
             params = []
             for prediction in chunk:
+                created_at = prediction.created_at
+                if created_at not in adapted_times:
+                    adapted_times[created_at] = connection.ops.adapt_datetimefield_value(created_at)
                 # A review saved after its Prediction was built has its id only on the object.
                 params += [
                     prediction.review_id or prediction.review.pk,
                     prediction.model_version_id,
                     prediction.sentiment,
                     prediction.probability_positive,
-                    connection.ops.adapt_datetimefield_value(prediction.created_at),
+                    adapted_times[created_at],
                 ]
             cursor.execute(
                 f"""
