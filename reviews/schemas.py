@@ -1,7 +1,8 @@
 """The JSON API's request and response shapes; the OpenAPI description is generated from them.
 
-Rules that the HTML form also enforces (a review's length, a known movie) are checked by
-reviews.forms.ReviewForm, not here, so the API and the form give the same messages and can
+Rules that the HTML form also enforces (a review's length, a known movie) are checked as the
+form checks them, by reviews.forms.ReviewForm (and, for a movie id, by the insert itself:
+services.UnknownMovie), not here, so the API and the form give the same messages and can
 never drift apart. The schemas below only document those rules (WithJsonSchema); they check
 JSON types and the API's own limits (page size, number of texts, ISO 8601 times).
 """
