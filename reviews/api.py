@@ -26,7 +26,7 @@ from ninja.utils import check_csrf
 from ml.classifier import ModelUnavailable, get_active_classifier
 from reviews import selectors, services, tokens
 from reviews.api_docs import ApiDocsPage
-from reviews.forms import ReviewForm
+from reviews.forms import UNKNOWN_MOVIE, ReviewForm
 from reviews.models import Movie, Review
 from reviews.schemas import (
     MAX_ID,
@@ -337,8 +337,7 @@ def create_review(request: HttpRequest, payload: ReviewIn):
     try:
         review = services.review_create(movie_id=cleaned["movie"], text=cleaned["review"])
     except services.UnknownMovie:
-        message = ReviewForm.base_fields["movie"].error_messages["invalid_choice"]
-        raise InvalidInput({"movie": [message]}) from None
+        raise InvalidInput({"movie": [UNKNOWN_MOVIE]}) from None
     return Status(201, review_detail(review))
 
 

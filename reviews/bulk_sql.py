@@ -187,7 +187,6 @@ def review_insert_with_prediction(
                 if inserted is None:
                     return False
                 review.pk = inserted[0]
-                prediction.review_id = review.pk
                 predictions_insert([prediction], using=using)
     review._state.adding, review._state.db = False, using
     prediction.review_id = review.pk

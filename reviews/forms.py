@@ -5,6 +5,8 @@ from reviews.models import Movie
 
 # The largest id a database integer key can hold; a larger number names no movie.
 MAX_MOVIE_ID = 2**63 - 1
+# Said for a movie that is not in the list, whether the field or the insert finds out.
+UNKNOWN_MOVIE = "That movie is not in the list; choose one of the movies shown."
 
 
 class MovieIdField(forms.ModelChoiceField):
@@ -36,7 +38,7 @@ class ReviewForm(forms.Form):
         empty_label="Choose a movie…",
         error_messages={
             "required": "Choose a movie.",
-            "invalid_choice": "That movie is not in the list; choose one of the movies shown.",
+            "invalid_choice": UNKNOWN_MOVIE,
         },
     )
     review = forms.CharField(
@@ -53,4 +55,4 @@ class ReviewForm(forms.Form):
 
     def refuse_unknown_movie(self) -> None:
         """The movie passed the field's check but is not in the database."""
-        self.add_error("movie", self.fields["movie"].error_messages["invalid_choice"])
+        self.add_error("movie", UNKNOWN_MOVIE)
