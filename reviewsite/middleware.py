@@ -4,6 +4,7 @@ Each class does one thing; they are listed in settings.MIDDLEWARE in the order t
 """
 
 import logging
+import re
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -28,6 +29,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+# A percent-escape of a byte over 0x7F: the only way an ASCII form body can hold a
+# non-ASCII (so possibly invalid) UTF-8 byte.
+NON_ASCII_ESCAPE = re.compile(rb"%[89a-fA-F]")
 
 
 def refuse(request, status: int, title: str, message: str):
@@ -97,8 +102,12 @@ class StrictFormEncodingMiddleware:
         if request.method == "POST" and content_type.startswith(
             "application/x-www-form-urlencoded"
         ):
+            body = request.body
+            # Most forms are plain ASCII: two scans in C settle those without parsing.
+            if body.isascii() and not NON_ASCII_ESCAPE.search(body):
+                return self.get_response(request)
             try:
-                parse_qsl(request.body.decode("utf-8"), encoding="utf-8", errors="strict")
+                parse_qsl(body.decode("utf-8"), encoding="utf-8", errors="strict")
             except UnicodeDecodeError:
                 return refuse(request, 400, "Bad request", "The form data is not valid UTF-8 text.")
         return self.get_response(request)

@@ -1,5 +1,7 @@
 """Bad input gets a clear message and a 4xx, never a 500, and nothing is stored."""
 
+from urllib.parse import quote_plus
+
 import pytest
 from django.urls import reverse
 
@@ -27,6 +29,15 @@ def test_invalid_utf8_in_the_form_is_refused(client, ozark, active_model):
     assert nothing_stored()
 
 
+def test_lower_case_escapes_of_invalid_utf8_are_refused_too(client, ozark, active_model):
+    body = f"movie={ozark.pk}&review=bad%ff%febytes".encode()
+
+    response = client.post(HOME, data=body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
 def test_raw_invalid_utf8_bytes_in_the_form_are_refused(client, ozark, active_model):
     body = f"movie={ozark.pk}&review=".encode() + b"\xff\xfe"
 
@@ -38,6 +49,15 @@ def test_raw_invalid_utf8_bytes_in_the_form_are_refused(client, ozark, active_mo
 
 def test_valid_non_ascii_text_is_accepted_as_written(client, ozark, active_model):
     response = client.post(HOME, {"movie": ozark.pk, "review": "Très bien — 素晴らしい 👍"})
+
+    assert response.status_code == 303
+    assert Review.objects.get().text == "Très bien — 素晴らしい 👍"
+
+
+def test_valid_utf8_in_an_url_encoded_form_is_accepted_as_written(client, ozark, active_model):
+    body = f"movie={ozark.pk}&review=".encode() + quote_plus("Très bien — 素晴らしい 👍").encode()
+
+    response = client.post(HOME, data=body, content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 303
     assert Review.objects.get().text == "Très bien — 素晴らしい 👍"
