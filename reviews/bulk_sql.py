@@ -7,8 +7,10 @@ pass; other databases fall back to bulk_update(). bulk_create() on SQLite splits
 into statements of 999 parameters, Django's conservative limit for old SQLite versions.
 """
 
+import functools
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connections, transaction
 
 from reviews.models import Movie, Prediction, Review
@@ -17,6 +19,8 @@ from reviews.models import Movie, Prediction, Review
 # variables (since 3.32) and PostgreSQL's 65,535.
 ROWS_PER_STATEMENT = 2000
 FAST_VENDORS = {"sqlite", "postgresql"}
+# psycopg's own default: a statement run this often on a connection is prepared.
+PSYCOPG_PREPARE_THRESHOLD = 5
 
 
 def predictions_insert(predictions: Sequence[Prediction], *, using: str = "default") -> None:
@@ -124,6 +128,40 @@ def reviews_write_scores(reviews: Sequence[Review], *, using: str = "default") -
             )
 
 
+def prepared_cursor(connection):
+    """A cursor for one hot statement that PostgreSQL should parse and plan only once.
+
+    Django's psycopg cursors bind parameters client-side, so nothing can be prepared;
+    this one binds them server-side and prepares its statement on first use, once per
+    connection. It is still Django's cursor wrapper: query logging, execute wrappers and
+    error translation apply as usual. Elsewhere, or with DATABASE_PREPARED_STATEMENTS
+    off, it is the ordinary cursor.
+    """
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    if psycopg_connection.prepare_threshold is None:
+        # Django switches preparing off for the whole connection, which overrides even an
+        # explicit prepare=True. Its own cursors bind client-side and never prepare, so
+        # switching it back on changes nothing but this cursor.
+        psycopg_connection.prepare_threshold = PSYCOPG_PREPARE_THRESHOLD
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(prepared_cursor_class()(psycopg_connection))
+
+
+@functools.cache
+def prepared_cursor_class():
+    # Imported on first use: the PostgreSQL backend module needs psycopg.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparedCursor
+
+
 def review_insert_with_prediction(
     review: Review, prediction: Prediction, *, using: str = "default"
 ) -> bool:
@@ -158,8 +196,8 @@ def review_insert_with_prediction(
         RETURNING {quote(Review._meta.pk.column)}
     """
     params = [*values, review.movie_id]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(
                 f"""
                 WITH new_review AS ({review_from_movie})
@@ -177,17 +215,17 @@ def review_insert_with_prediction(
                 ],
             )
             inserted = cursor.fetchone()
+        if inserted is None:
+            return False
+        review.pk, prediction.pk = inserted
+    else:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(review_from_movie, params)
+            inserted = cursor.fetchone()
             if inserted is None:
                 return False
-            review.pk, prediction.pk = inserted
-        else:
-            with transaction.atomic(using=using):
-                cursor.execute(review_from_movie, params)
-                inserted = cursor.fetchone()
-                if inserted is None:
-                    return False
-                review.pk = inserted[0]
-                predictions_insert([prediction], using=using)
+            review.pk = inserted[0]
+            predictions_insert([prediction], using=using)
     review._state.adding, review._state.db = False, using
     prediction.review_id = review.pk
     prediction._state.adding, prediction._state.db = False, using

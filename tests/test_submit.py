@@ -1,6 +1,7 @@
 """Submitting a review through the form: stored with its prediction, or refused whole."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from reviews.models import Movie, Prediction, Review
@@ -136,3 +137,47 @@ def test_a_review_of_an_unknown_movie_inside_a_transaction_is_refused_and_nothin
         review_create(movie_id=999_999, text="Superb.")
 
     assert nothing_stored()
+
+
+def prepared_inserts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%new_review%"],
+        )
+        return cursor.fetchone()[0]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_insert_is_prepared_once_and_reused(active_model):
+    movie, _ = Movie.objects.get_or_create(title="Ozark")
+
+    first = review_create(movie_id=movie.pk, text="Superb.")
+    second = review_create(movie_id=movie.pk, text="Dreadful.")
+
+    assert prepared_inserts() == 1
+    assert list(Review.objects.order_by("pk").values_list("pk", "text")) == [
+        (first.pk, "Superb."),
+        (second.pk, "Dreadful."),
+    ]
+    assert Prediction.objects.filter(review__in=[first, second]).count() == 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_can_be_turned_off_for_poolers_that_cannot_keep_them(
+    active_model, settings
+):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    movie, _ = Movie.objects.get_or_create(title="Ozark")
+
+    review_create(movie_id=movie.pk, text="Superb.")
+
+    assert prepared_inserts() == 0
+    assert Prediction.objects.filter(review__text="Superb.").count() == 1
