@@ -372,7 +372,8 @@ def database_server_cpu_seconds() -> float:
     """CPU time so far of the local PostgreSQL server's processes (0 where there is none).
 
     The server shares the cores with gunicorn, so its CPU per submission is part of the
-    price of one. Backends that exited during a slice are missed; ours keep theirs open.
+    price of one. A backend that exits (a recycled gunicorn worker's) is counted in the
+    postmaster's cutime/cstime once reaped, so it is summed too.
     """
     try:
         postgres_uid = pwd.getpwnam("postgres").pw_uid
@@ -386,7 +387,7 @@ def database_server_cpu_seconds() -> float:
             fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        ticks += int(fields[11]) + int(fields[12])
+        ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
