@@ -22,9 +22,9 @@ so that a neighbour's load on a shared machine falls on both alike; the figures 
 slices (latency percentiles from each slice's 1,000 quantiles). Beside requests/s, the CPU
 time the app's gunicorn processes spent per request is reported: it moves less than
 throughput when other processes share the cores (not when the host itself runs short of
-CPU: that slows every instruction and inflates it too). On PostgreSQL the local server's own CPU per
-request is reported beside it, and a fixed pure-Python loop is timed before and after:
-the machine's speed at the time, to read the ratio against.
+CPU: that slows every instruction and inflates it too). The local PostgreSQL server's own
+CPU per request is reported beside it, and a fixed pure-Python loop is timed before and
+after: the machine's speed at the time, to read the ratio against.
 
 bench/load.lua stops sending a little before wrk stops, so no request is in flight at the
 end: every submission sent got its answer, and the number of stored reviews must equal the

@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
 
 # FeatureHasher's own Cython hashing routine: calling it directly gives the very columns
-# FeatureHasher does (tests/test_pipeline.py compares them) without its per-call overhead.
+# FeatureHasher does (tests/test_features.py compares them) without its per-call overhead.
 from sklearn.feature_extraction._hashing_fast import transform as hash_features
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
