@@ -164,7 +164,7 @@ class ReviewVectorizer(HashingVectorizer):
 
     @property
     def is_lean(self) -> bool:
-        return self.binary and self.norm == "l2"
+        return self.binary and self.norm == "l2" and np.issubdtype(self.dtype, np.floating)
 
     def row_columns(self, ngrams) -> np.ndarray:
         """The sorted, distinct hashed columns of ``ngrams`` (one document's analyzer output)."""
@@ -188,9 +188,11 @@ class ReviewVectorizer(HashingVectorizer):
             return super().transform(X)
         rows = self.rows(X)
         sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+        # int32 positions, as scipy chooses, unless the non-zeros outgrow them.
+        index_dtype = np.int32 if sizes.sum() <= np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(len(rows) + 1, dtype=index_dtype)
         np.cumsum(sizes, out=indptr[1:])
-        indices = np.concatenate(rows) if rows else np.empty(0, dtype=np.int32)
+        indices = np.concatenate([np.empty(0, np.int32), *rows]).astype(index_dtype, copy=False)
         data = np.repeat(row_values(sizes, self.dtype), sizes)
         return sp.csr_matrix((data, indices, indptr), shape=(len(rows), self.n_features))
 

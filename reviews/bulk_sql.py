@@ -133,18 +133,25 @@ def prepared_cursor(connection):
 
     Django's psycopg cursors bind parameters client-side, so nothing can be prepared;
     this one binds them server-side and prepares its statement on first use, once per
-    connection. It is still Django's cursor wrapper: query logging, execute wrappers and
-    error translation apply as usual. Elsewhere, or with DATABASE_PREPARED_STATEMENTS
-    off, it is the ordinary cursor.
+    connection. It is still Django's cursor wrapper (execute wrappers, error translation).
+    Elsewhere, with DATABASE_PREPARED_STATEMENTS off, or while queries are being logged
+    (DEBUG, debug tools: a prepared statement would be logged without its SQL), it is the
+    ordinary cursor.
     """
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+    if (
+        connection.vendor != "postgresql"
+        or not settings.DATABASE_PREPARED_STATEMENTS
+        or connection.queries_logged
+    ):
         return connection.cursor()
     connection.ensure_connection()
     psycopg_connection = connection.connection
-    if psycopg_connection.prepare_threshold is None:
+    client_side_binding = not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    if psycopg_connection.prepare_threshold is None and client_side_binding:
         # Django switches preparing off for the whole connection, which overrides even an
         # explicit prepare=True. Its own cursors bind client-side and never prepare, so
-        # switching it back on changes nothing but this cursor.
+        # switching it back on changes nothing but this cursor. (With server_side_binding
+        # on, Django's cursors could prepare too: the configured threshold is left alone.)
         psycopg_connection.prepare_threshold = PSYCOPG_PREPARE_THRESHOLD
     with connection.wrap_database_errors:
         return connection._prepare_cursor(prepared_cursor_class()(psycopg_connection))

@@ -98,10 +98,9 @@ class StrictFormEncodingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if request.method == "POST" and content_type.startswith(
-            "application/x-www-form-urlencoded"
-        ):
+        # Django's own parsed, lower-cased media type: the one it decides to parse a form by,
+        # so "Application/X-WWW-Form-Urlencoded" or a leading space cannot slip past.
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             body = request.body
             # Most forms are plain ASCII: two scans in C settle those without parsing.
             if body.isascii() and not NON_ASCII_ESCAPE.search(body):

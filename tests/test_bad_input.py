@@ -38,6 +38,21 @@ def test_lower_case_escapes_of_invalid_utf8_are_refused_too(client, ozark, activ
     assert nothing_stored()
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["Application/X-WWW-Form-Urlencoded", " application/x-www-form-urlencoded; charset=utf-8"],
+)
+def test_invalid_utf8_is_refused_however_the_form_content_type_is_written(
+    client, ozark, active_model, content_type
+):
+    body = f"movie={ozark.pk}&review=bad%FF%FEbytes".encode()
+
+    response = client.post(HOME, data=body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
 def test_raw_invalid_utf8_bytes_in_the_form_are_refused(client, ozark, active_model):
     body = f"movie={ozark.pk}&review=".encode() + b"\xff\xfe"
 

@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from ml.artifacts import load_artifact
-from ml.pipeline import probability_positive
+from ml.pipeline import ReviewVectorizer, probability_positive, word_ngrams
 
 # Repeated words and phrases, accents, non-Latin script, markup, and texts with no n-grams.
 TEXTS = [
@@ -35,6 +35,27 @@ def test_vectorizer_rows_equal_hashingvectorizer_output(fitted):
     generic = HashingVectorizer.transform(vectorizer, texts)
 
     assert lean.dtype == generic.dtype and lean.shape == generic.shape
+    assert np.array_equal(lean.indptr, generic.indptr)
+    assert np.array_equal(lean.indices, generic.indices)
+    assert np.array_equal(lean.data, generic.data)
+
+
+@pytest.mark.parametrize("alternate_sign", [False, True])
+def test_rows_equal_hashingvectorizer_output_when_most_ngrams_collide(alternate_sign):
+    # Eight columns: nearly every n-gram shares one, and with alternating signs some pairs
+    # cancel out in the generic sum before `binary` sets them back to 1.
+    vectorizer = ReviewVectorizer(
+        analyzer=word_ngrams,
+        n_features=8,
+        alternate_sign=alternate_sign,
+        binary=True,
+        norm="l2",
+        dtype=np.float32,
+    )
+
+    lean = vectorizer.transform(TEXTS)
+    generic = HashingVectorizer.transform(vectorizer, TEXTS)
+
     assert np.array_equal(lean.indptr, generic.indptr)
     assert np.array_equal(lean.indices, generic.indices)
     assert np.array_equal(lean.data, generic.data)
