@@ -14,6 +14,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+# The sync worker, without its wait for the client to close first (reviewsite/gunicorn_worker.py).
+worker_class = "reviewsite.gunicorn_worker.PromptCloseSyncWorker"
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

@@ -11,6 +11,7 @@ from ml.classifier import active_classifier
 from ml.models import ModelVersion
 from ml.pipeline import build_pipeline
 from reviews.models import Movie, Prediction, Review
+from tests import live_gunicorn
 
 SAMPLE_SIZE = 3000
 
@@ -83,3 +84,19 @@ def nothing_stored() -> bool:
 @pytest.fixture
 def active_model(db, trained_artifact) -> ModelVersion:
     return register(trained_artifact, version="test-model", active=True)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, active_model, tmp_path, settings):
+    """gunicorn as `make run` starts it, serving the test database with the active model."""
+    server = live_gunicorn.start(
+        database_url=database_url(),
+        secret_key=settings.SECRET_KEY,
+        var_dir=tmp_path / "var",
+        log=tmp_path / "gunicorn.log",
+    )
+    try:
+        yield server
+    finally:
+        # Stopped before the database is flushed: no worker may hold a connection then.
+        live_gunicorn.stop(server.process)

@@ -1,132 +1,29 @@
 """Faults under real gunicorn: a worker killed with SIGKILL while reviews pour in.
 
-gunicorn is started exactly as `make run` starts it (reviewsite/gunicorn_conf.py, preloaded
-app, two sync workers) against the test database, so what it stores is committed and
-visible here (transactional_db).
+gunicorn is started exactly as `make run` starts it (tests/live_gunicorn.py).
 """
 
 import http.client
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.db.models import Count
 
 from reviews.models import Movie, Prediction, Review
-from tests.conftest import database_url
+from tests.live_gunicorn import Gunicorn, stop, worker_pids
 
-PROJECT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-HOST = "127.0.0.1"
 SUBMISSIONS = 240
 THREADS = 6
-REQUEST_TIMEOUT = 30
 TEXT = "Worker-kill review {number}: a brilliant, moving film with a superb cast."
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def worker_pids(master_pid: int) -> set[int]:
-    """The master's child processes (gunicorn's workers), read from /proc."""
-    children = set()
-    for listing in Path(f"/proc/{master_pid}/task").glob("*/children"):
-        children.update(int(pid) for pid in listing.read_text().split())
-    return children
-
-
-@dataclass
-class Gunicorn:
-    process: subprocess.Popen
-    port: int
-    log: Path
-
-    def log_tail(self, characters: int = 3000) -> str:
-        return self.log.read_text()[-characters:]
-
-    def request(self, method: str, path: str, body: str = "", headers=None):
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
-        try:
-            connection.request(method, path, body=body or None, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read().decode()
-        finally:
-            connection.close()
-
-
-def wait_until_answering(server: Gunicorn, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, server.log_tail()
-        try:
-            if server.request("GET", "/")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer within {seconds} s:\n{server.log_tail()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def gunicorn(transactional_db, active_model, tmp_path, settings) -> Iterator[Gunicorn]:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "BIND": f"{HOST}:{port}",
-        "WEB_CONCURRENCY": "2",
-        "DATABASE_URL": database_url(),
-        # A throwaway var/ (static files, models) so the test leaves the project's alone.
-        "VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-    }
-    # As `make run` does: the manifest storage serves only what collectstatic wrote.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=PROJECT,
-        env=environment,
-        check=True,
-        timeout=120,
-    )
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [GUNICORN, "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"],
-            cwd=PROJECT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = Gunicorn(process=process, port=port, log=log)
-    try:
-        wait_until_answering(server, seconds=60)
-        yield server
-    finally:
-        # Stopped before the database is flushed: no worker may hold a connection then.
-        stop(process)
 
 
 @dataclass

@@ -1,0 +1,45 @@
+"""gunicorn's sync worker, closing a finished connection at once when nothing is left unread.
+
+Since gunicorn 27 the sync worker closes every connection gracefully (RFC 9112, 9.6): it
+half-closes, then waits until the client has read the response and closed its side, so
+that unread request bytes cannot make the kernel answer with a reset that would cut the
+response short. A worker serves one connection at a time, so that wait is time it serves
+no one; under load it was about 3-6 % of a form submission's throughput (bench/load.py's
+README section has the side-by-side run).
+
+A reset can only come from bytes still unread when the socket is closed. When the request
+body was read to its end and neither gunicorn nor the kernel holds a byte more, nothing is
+unread: the connection is closed at once, as gunicorn did before version 27. Otherwise
+(a body refused unread, a pipelined request, a chunked body) gunicorn's graceful close
+runs as usual.
+"""
+
+import socket
+
+from gunicorn.http.body import LengthReader
+from gunicorn.workers.sync import SyncWorker
+
+
+def request_read_to_end(request) -> bool:
+    """Whether gunicorn read exactly this request: its whole body and nothing after it."""
+    reader = request.body.reader
+    with request.unreader.buf.getbuffer() as read_ahead:
+        nothing_read_ahead = read_ahead.nbytes == 0
+    return isinstance(reader, LengthReader) and reader.length == 0 and nothing_read_ahead
+
+
+def socket_has_unread_bytes(client: socket.socket) -> bool:
+    try:
+        return client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return False
+    except OSError:  # reset or gone: let the graceful close deal with it
+        return True
+
+
+class PromptCloseSyncWorker(SyncWorker):
+    def handle_request(self, listener, request, client, address):
+        super().handle_request(listener, request, client, address)
+        if request_read_to_end(request) and not socket_has_unread_bytes(client):
+            # SyncWorker.handle then finds the socket closed: its graceful close is a no-op.
+            client.close()

@@ -1,0 +1,111 @@
+"""gunicorn started exactly as `make run` starts it, for tests that need a real server.
+
+reviewsite/gunicorn_conf.py, the preloaded app, two workers, the test database: what the
+server stores is committed and visible to the test (the `gunicorn` fixture in conftest.py
+needs transactional_db).
+"""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+HOST = "127.0.0.1"
+REQUEST_TIMEOUT = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def worker_pids(master_pid: int) -> set[int]:
+    """The master's child processes (gunicorn's workers), read from /proc."""
+    children = set()
+    for listing in Path(f"/proc/{master_pid}/task").glob("*/children"):
+        children.update(int(pid) for pid in listing.read_text().split())
+    return children
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def log_tail(self, characters: int = 3000) -> str:
+        return self.log.read_text()[-characters:]
+
+    def request(self, method: str, path: str, body: str = "", headers=None):
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            connection.request(method, path, body=body or None, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read().decode()
+        finally:
+            connection.close()
+
+
+def wait_until_answering(server: Gunicorn, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, server.log_tail()
+        try:
+            if server.request("GET", "/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"gunicorn did not answer within {seconds} s:\n{server.log_tail()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def start(*, database_url: str, secret_key: str, var_dir: Path, log: Path) -> Gunicorn:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "BIND": f"{HOST}:{port}",
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": database_url,
+        # A throwaway var/ (static files, models) so the test leaves the project's alone.
+        "VAR_DIR": str(var_dir),
+        "DJANGO_SECRET_KEY": secret_key,
+    }
+    # As `make run` does: the manifest storage serves only what collectstatic wrote.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=PROJECT,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [GUNICORN, "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"],
+            cwd=PROJECT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Gunicorn(process=process, port=port, log=log)
+    try:
+        wait_until_answering(server, seconds=60)
+    except BaseException:
+        stop(process)
+        raise
+    return server
