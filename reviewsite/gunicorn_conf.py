@@ -29,11 +29,17 @@ errorlog = "-"
 
 
 def when_ready(server):
-    """Load the active model in the master, then stop refcounting from dirtying its pages."""
+    """Load the URLconf and the active model in the master, so that every worker, and
+    every worker that replaces a recycled one, starts with them; then stop the garbage
+    collector from dirtying their pages."""
     from django.db import connections
+    from django.urls import reverse
 
     from ml.classifier import ModelUnavailable, get_active_classifier
 
+    # The first reverse() imports the URLconf, so every view, and builds the API's schemas
+    # and the URL lookups: about 0.2 s of CPU each new worker would spend on its first request.
+    reverse("reviews:home")
     try:
         classifier = get_active_classifier()
         server.log.info("model %s loaded before forking workers", classifier.version)
