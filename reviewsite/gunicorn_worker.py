@@ -4,8 +4,8 @@ Since gunicorn 27 the sync worker closes every connection gracefully (RFC 9112, 
 half-closes, then waits until the client has read the response and closed its side, so
 that unread request bytes cannot make the kernel answer with a reset that would cut the
 response short. A worker serves one connection at a time, so that wait is time it serves
-no one; under load it was about 3-6 % of a form submission's throughput (bench/load.py's
-README section has the side-by-side run).
+no one: closing at once served 3.9 % more form submissions side by side (README, "Load
+test").
 
 A reset can only come from bytes still unread when the socket is closed. When the request
 body was read to its end and neither gunicorn nor the kernel holds a byte more, nothing is
