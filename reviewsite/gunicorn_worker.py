@@ -1,17 +1,17 @@
 """gunicorn's sync worker, closing a finished connection at once when nothing is left unread.
 
-Since gunicorn 27 the sync worker closes every connection gracefully (RFC 9112, 9.6): it
-half-closes, then waits until the client has read the response and closed its side, so
-that unread request bytes cannot make the kernel answer with a reset that would cut the
-response short. A worker serves one connection at a time, so that wait is time it serves
-no one: closing at once served 3.9 % more form submissions side by side (README, "Load
-test").
+Since benoitc/gunicorn#3590 (2026, in the pinned 27.0.1) the sync worker closes every
+connection gracefully (RFC 9112, 9.6): it half-closes, then waits until the client has read
+the response and closed its side, so that unread request bytes cannot make the kernel answer
+with a reset that would cut the response short. A worker serves one connection at a time,
+so that wait is time it serves no one: closing at once served 3.9 % more form submissions
+side by side (README, "Load test").
 
 A reset can only come from bytes still unread when the socket is closed. When the request
 body was read to its end and neither gunicorn nor the kernel holds a byte more, nothing is
-unread: the connection is closed at once, as gunicorn did before version 27. Otherwise
-(a body refused unread, a pipelined request, a chunked body) gunicorn's graceful close
-runs as usual.
+unread: the connection is closed at once, as gunicorn did before that change. Otherwise
+(a body refused unread, a pipelined request, a chunked body, whose trailers may follow)
+gunicorn's graceful close runs as usual.
 """
 
 import socket
