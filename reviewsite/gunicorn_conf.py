@@ -15,6 +15,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 # The sync worker, without its wait for the client to close first (reviewsite/gunicorn_worker.py).
+# Its name ends in "SyncWorker" on purpose: gunicorn then still switches to its threaded
+# worker when `--threads` asks for more than one thread.
 worker_class = "reviewsite.gunicorn_worker.PromptCloseSyncWorker"
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -39,6 +41,7 @@ def when_ready(server):
 
     # The first reverse() imports the URLconf, so every view, and builds the API's schemas
     # and the URL lookups: about 0.2 s of CPU each new worker would spend on its first request.
+    # Nothing there touches the database; a broken URLconf stops the master here, at start.
     reverse("reviews:home")
     try:
         classifier = get_active_classifier()

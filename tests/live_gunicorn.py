@@ -8,6 +8,7 @@ needs transactional_db).
 import http.client
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -34,17 +35,31 @@ def worker_pids(master_pid: int) -> set[int]:
     return children
 
 
+def trusting_tls_context() -> ssl.SSLContext:
+    """A client context that accepts the test's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 @dataclass
 class Gunicorn:
     process: subprocess.Popen
     port: int
     log: Path
+    tls: bool = False
 
     def log_tail(self, characters: int = 3000) -> str:
         return self.log.read_text()[-characters:]
 
     def request(self, method: str, path: str, body: str = "", headers=None):
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        if self.tls:
+            connection = http.client.HTTPSConnection(
+                HOST, self.port, timeout=REQUEST_TIMEOUT, context=trusting_tls_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
             connection.request(method, path, body=body or None, headers=headers or {})
             response = connection.getresponse()
@@ -75,7 +90,15 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def start(*, database_url: str, secret_key: str, var_dir: Path, log: Path) -> Gunicorn:
+def start(
+    *,
+    database_url: str,
+    secret_key: str,
+    var_dir: Path,
+    log: Path,
+    certificate: tuple[Path, Path] | None = None,
+) -> Gunicorn:
+    """`certificate` (certificate file, key file): gunicorn itself serves HTTPS with them."""
     port = free_port()
     environment = {
         **os.environ,
@@ -86,6 +109,9 @@ def start(*, database_url: str, secret_key: str, var_dir: Path, log: Path) -> Gu
         "VAR_DIR": str(var_dir),
         "DJANGO_SECRET_KEY": secret_key,
     }
+    if certificate:
+        certificate_file, key_file = certificate
+        environment["GUNICORN_CMD_ARGS"] = f"--certfile {certificate_file} --keyfile {key_file}"
     # As `make run` does: the manifest storage serves only what collectstatic wrote.
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -102,7 +128,7 @@ def start(*, database_url: str, secret_key: str, var_dir: Path, log: Path) -> Gu
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Gunicorn(process=process, port=port, log=log)
+    server = Gunicorn(process=process, port=port, log=log, tls=certificate is not None)
     try:
         wait_until_answering(server, seconds=60)
     except BaseException:
