@@ -35,8 +35,7 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def backend_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return load.cpu_ticks(pid) / os.sysconf("SC_CLK_TCK")
 
 
 def child(inserts: int) -> dict:

@@ -188,6 +188,13 @@ def prepare_site(environment: dict, sample: int) -> dict:
 # --- Servers
 
 
+def cpu_ticks(pid, *, with_reaped_children: bool = False) -> int:
+    """A process's CPU time so far in clock ticks, read from /proc: utime + stime, plus the
+    cutime + cstime of its children already reaped if asked. FileNotFoundError once it exits."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11 : 15 if with_reaped_children else 13])
+
+
 class Server:
     """A process started in its own session, so it and its children stop together."""
 
@@ -222,16 +229,13 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time of the master and its workers so far, those that exited included
         (a recycled worker's time is in the master's cutime/cstime once it is reaped)."""
-        ticks = 0
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        ticks = cpu_ticks(self.process.pid, with_reaped_children=True)
         for listing in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
             for child in listing.read_text().split():
                 try:
-                    stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                    ticks += cpu_ticks(child)
                 except FileNotFoundError:  # exited meanwhile: counted in cutime next time
                     continue
-                ticks += int(stat[11]) + int(stat[12])
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def log_tail(self) -> str:
@@ -382,12 +386,10 @@ def database_server_cpu_seconds() -> float:
     ticks = 0
     for process in Path("/proc").glob("[0-9]*"):
         try:
-            if process.stat().st_uid != postgres_uid:
-                continue
-            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            if process.stat().st_uid == postgres_uid:
+                ticks += cpu_ticks(process.name, with_reaped_children=True)
         except (FileNotFoundError, ProcessLookupError):
             continue
-        ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

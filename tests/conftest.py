@@ -89,14 +89,10 @@ def active_model(db, trained_artifact) -> ModelVersion:
 @pytest.fixture
 def gunicorn(transactional_db, active_model, tmp_path, settings):
     """gunicorn as `make run` starts it, serving the test database with the active model."""
-    server = live_gunicorn.start(
+    with live_gunicorn.serving(
         database_url=database_url(),
         secret_key=settings.SECRET_KEY,
         var_dir=tmp_path / "var",
         log=tmp_path / "gunicorn.log",
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        # Stopped before the database is flushed: no worker may hold a connection then.
-        live_gunicorn.stop(server.process)

@@ -12,6 +12,8 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,3 +137,14 @@ def start(
         stop(process)
         raise
     return server
+
+
+@contextmanager
+def serving(**start_arguments) -> Iterator[Gunicorn]:
+    """start(**start_arguments), stopped on leaving: before the test database is flushed,
+    so that no worker holds a connection then."""
+    server = start(**start_arguments)
+    try:
+        yield server
+    finally:
+        stop(server.process)

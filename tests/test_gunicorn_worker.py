@@ -47,11 +47,16 @@ def read_until_closed(connection: socket.socket) -> bytes:
     return received
 
 
+def exchange(server: Gunicorn, request: bytes) -> bytes:
+    """Send `request` on a new connection and read everything the server answers."""
+    with connect(server) as connection:
+        connection.sendall(request)
+        return read_until_closed(connection)
+
+
 def form_post(server: Gunicorn, fields: dict) -> bytes:
     """A complete form POST (headers and body) with a fresh CSRF cookie and token."""
-    with connect(server) as connection:
-        connection.sendall(f"GET / HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
-        page = read_until_closed(connection)
+    page = exchange(server, f"GET / HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
     token = CSRF_INPUT.search(page).group(1).decode()
     cookie = SET_CSRF_COOKIE.search(page).group(1).decode()
     body = urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
@@ -83,17 +88,14 @@ def gunicorn_over_https(transactional_db, active_model, tmp_path, settings):
         capture_output=True,
         timeout=60,
     )
-    server = live_gunicorn.start(
+    with live_gunicorn.serving(
         database_url=database_url(),
         secret_key=settings.SECRET_KEY,
         var_dir=tmp_path / "var",
         log=tmp_path / "gunicorn.log",
         certificate=(certificate, key),
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        live_gunicorn.stop(server.process)
 
 
 @pytest.mark.slow
@@ -119,11 +121,10 @@ def test_a_body_refused_unread_still_gets_its_whole_answer(gunicorn, movie, sett
     declared = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
     request = form_post(gunicorn, {"movie": movie.pk, "review": "x" * 16 * 1024})
     request = re.sub(rb"Content-Length: \d+", f"Content-Length: {declared}".encode(), request)
-    with connect(gunicorn) as connection:
-        connection.sendall(request)  # only part of the declared body: the rest never comes
-        # Closed at once with these bytes unread, the socket would send a reset, and reading
-        # would fail here with ConnectionResetError.
-        answer = read_until_closed(connection)
+    # Only part of the declared body is sent: the rest never comes. Closed at once with
+    # those bytes unread, the socket would send a reset, and reading the answer would fail
+    # with ConnectionResetError.
+    answer = exchange(gunicorn, request)
     head, _, page = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 ")
     assert b"The request is too large" in page
@@ -137,9 +138,7 @@ def test_a_pipelined_request_keeps_the_graceful_close_and_the_answer_arrives_who
     # Larger than gunicorn's 8 KB reads, so most of it is still in the kernel at close, but
     # under the 64 KB its graceful close drains. Nobody answers it: the first answer closes.
     pipelined = f"POST /healthz HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 30000\r\n\r\n"
-    with connect(gunicorn) as connection:
-        connection.sendall(first + pipelined.encode() + b"x" * 30000)
-        answer = read_until_closed(connection)
+    answer = exchange(gunicorn, first + pipelined.encode() + b"x" * 30000)
     assert len(STATUS_LINE.findall(answer)) == 1
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
@@ -149,9 +148,7 @@ def test_a_pipelined_request_keeps_the_graceful_close_and_the_answer_arrives_who
 @pytest.mark.slow
 def test_over_https_a_submission_gets_exactly_one_whole_answer(gunicorn_over_https, movie):
     request = form_post(gunicorn_over_https, {"movie": movie.pk, "review": "Sharp and warm."})
-    with connect(gunicorn_over_https) as connection:
-        connection.sendall(request)
-        answer = read_until_closed(connection)
+    answer = exchange(gunicorn_over_https, request)
     assert answer.startswith(b"HTTP/1.1 303 ")
     assert len(STATUS_LINE.findall(answer)) == 1
     assert Review.objects.filter(text="Sharp and warm.").count() == 1
