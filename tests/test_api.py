@@ -134,9 +134,13 @@ def test_create_review_refuses_a_text_over_ten_thousand_characters_with_the_form
 
 
 def test_create_review_accepts_exactly_ten_thousand_characters(client, ozark, active_model, token):
-    response = post_json(client, REVIEWS, {"movie": ozark.pk, "text": "good " * 2000}, token=token)
+    text = "good " * 1999 + "film!"
+
+    response = post_json(client, REVIEWS, {"movie": ozark.pk, "text": text}, token=token)
 
     assert response.status_code == 201
+    assert Review.objects.get().text == text
+    assert len(text) == 10_000
 
 
 @pytest.mark.parametrize("movie", [999_999, "No Such Movie", "ozark", 10**30, -1])
