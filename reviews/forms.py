@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from reviews.models import Movie
 
@@ -7,6 +8,20 @@ from reviews.models import Movie
 MAX_MOVIE_ID = 2**63 - 1
 # Said for a movie that is not in the list, whether the field or the insert finds out.
 UNKNOWN_MOVIE = "That movie is not in the list; choose one of the movies shown."
+
+
+def refuse_lone_surrogates(text: str) -> None:
+    """Half of a UTF-16 pair is not text, and no database can store it.
+
+    Only JSON can carry one ("\\ud800"): a form's bytes are checked as UTF-8 before this.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "The review holds an invalid character (half of a UTF-16 surrogate pair).",
+            code="surrogate_characters",
+        ) from None
 
 
 class MovieIdField(forms.ModelChoiceField):
@@ -46,6 +61,7 @@ class ReviewForm(forms.Form):
         max_length=settings.REVIEW_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 8}),
+        validators=[refuse_lone_surrogates],
         error_messages={
             "required": "Write a review: it cannot be empty.",
             "max_length": "A review can be at most %(limit_value)s characters "

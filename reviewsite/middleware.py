@@ -3,6 +3,11 @@
 Each class does one thing; they are listed in settings.MIDDLEWARE in the order they run.
 """
 
+import base64
+import binascii
+import codecs
+import contextlib
+import io
 import logging
 import re
 from urllib.parse import parse_qsl
@@ -10,6 +15,14 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.http.multipartparser import (
+    FIELD,
+    ChunkIter,
+    LazyStream,
+    MultiPartParserError,
+    Parser,
+    exhaust,
+)
 from django.shortcuts import render
 
 logger = logging.getLogger("reviewsite")
@@ -33,6 +46,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # A percent-escape of a byte over 0x7F: the only way an ASCII form body can hold a
 # non-ASCII (so possibly invalid) UTF-8 byte.
 NON_ASCII_ESCAPE = re.compile(rb"%[89a-fA-F]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def refuse(request, status: int, title: str, message: str):
@@ -91,7 +105,9 @@ class StrictFormEncodingMiddleware:
     """Refuses form data that is not valid UTF-8 instead of storing replacement characters.
 
     Django decodes form fields leniently (invalid bytes become U+FFFD); a review would then
-    be stored with characters its writer never typed.
+    be stored with characters its writer never typed. Both form encodings are checked:
+    URL-encoded (what browsers send) and multipart (what `curl -F` and Django's test
+    client send).
     """
 
     def __init__(self, get_response):
@@ -100,16 +116,70 @@ class StrictFormEncodingMiddleware:
     def __call__(self, request):
         # Django's own parsed, lower-cased media type: the one it decides to parse a form by,
         # so "Application/X-WWW-Form-Urlencoded" or a leading space cannot slip past.
-        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-            body = request.body
-            # Most forms are plain ASCII: two scans in C settle those without parsing.
-            if body.isascii() and not NON_ASCII_ESCAPE.search(body):
-                return self.get_response(request)
-            try:
-                parse_qsl(body.decode("utf-8"), encoding="utf-8", errors="strict")
-            except UnicodeDecodeError:
-                return refuse(request, 400, "Bad request", "The form data is not valid UTF-8 text.")
+        if request.method != "POST" or request.content_type not in FORM_TYPES:
+            return self.get_response(request)
+        charset = request.content_params.get("charset")
+        if charset is not None:
+            if not declares_utf8(charset):
+                # Django refuses a URL-encoded one too, but only when a page reads the form:
+                # inside its own error pages, which then fail with a bare 500.
+                return refuse(request, 400, "Bad request", "Send the form data as UTF-8.")
+            request.encoding = "utf-8"  # Django takes only this spelling of it
+        if request.content_type == "multipart/form-data":
+            valid = multipart_fields_are_utf8(request)
+        else:
+            valid = urlencoded_form_is_utf8(request.body)
+        if not valid:
+            return refuse(request, 400, "Bad request", "The form data is not valid UTF-8 text.")
         return self.get_response(request)
+
+
+def declares_utf8(charset: str) -> bool:
+    """A charset whose text is UTF-8: utf-8, UTF8, us-ascii (a subset)."""
+    try:
+        return codecs.lookup(charset).name in ("utf-8", "ascii")
+    except LookupError:
+        return False
+
+
+def urlencoded_form_is_utf8(body: bytes) -> bool:
+    # Most forms are plain ASCII: two scans in C settle those without parsing.
+    if body.isascii() and not NON_ASCII_ESCAPE.search(body):
+        return True
+    try:
+        parse_qsl(body.decode("utf-8"), encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def multipart_fields_are_utf8(request) -> bool:
+    """Every field's value, split with Django's own multipart parser, is valid UTF-8.
+
+    The same parser Django fills request.POST with, so both see the same parts. A body it
+    cannot parse is left to Django, which answers 400. Files are not text: they are skipped
+    (no form here takes one, and Django keeps them out of request.POST).
+    """
+    boundary = request.content_params.get("boundary", "")
+    if not boundary.isascii():
+        return True
+    stream = LazyStream(ChunkIter(io.BytesIO(request.body), 64 * 1024))
+    try:
+        for item_type, headers, part in Parser(stream, boundary.encode("ascii")):
+            if item_type != FIELD:
+                exhaust(part)
+                continue
+            value = part.read()
+            encoding = headers.get("content-transfer-encoding")
+            if encoding and encoding[0].strip() == "base64":
+                with contextlib.suppress(binascii.Error):  # Django keeps it as it came
+                    value = base64.b64decode(value)
+            value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    except MultiPartParserError:
+        return True
+    return True
 
 
 class DatabaseUnavailableMiddleware:

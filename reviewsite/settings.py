@@ -79,8 +79,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can answer early (static files, the body and encoding
+    # guards, CSRF), so every response carries both headers.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reviewsite.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "reviewsite.middleware.RequestBodyLimitMiddleware",
     "reviewsite.middleware.StrictFormEncodingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,7 +91,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reviewsite.middleware.DatabaseUnavailableMiddleware",
 ]
 

@@ -613,6 +613,33 @@ def test_predict_scores_all_texts_with_one_batch_call(client, active_model, toke
     assert calls == [100]
 
 
+def test_create_review_refuses_half_a_surrogate_pair_in_the_text(
+    client, ozark, active_model, token
+):
+    body = '{"movie": ' + str(ozark.pk) + ', "text": "bad \\ud800 text"}'
+
+    response = post_json(client, REVIEWS, body, token=token)
+
+    assert response.status_code == 422
+    assert "surrogate pair" in response.json()["errors"]["text"][0]
+    assert nothing_stored()
+
+
+def test_create_review_refuses_half_a_surrogate_pair_in_a_movie_title(client, active_model, token):
+    response = post_json(client, REVIEWS, '{"movie": "Oz\\udc00ark", "text": "Fine."}', token=token)
+
+    assert response.status_code == 422
+    assert "surrogate pair" in response.json()["errors"]["movie"][0]
+    assert nothing_stored()
+
+
+def test_predict_refuses_half_a_surrogate_pair_like_a_review(client, active_model, token):
+    response = post_json(client, PREDICT, '{"texts": ["Fine.", "bad \\ud800"]}', token=token)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["texts.1"]
+
+
 def test_predict_refuses_more_than_100_texts(client, active_model, token):
     response = post_json(client, PREDICT, {"texts": ["Great."] * 101}, token=token)
 

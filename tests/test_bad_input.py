@@ -9,6 +9,20 @@ from reviews.models import Review
 from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
+FORM = "application/x-www-form-urlencoded"
+BOUNDARY = "form-boundary-7MA4YWxk"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def multipart(fields: dict[str, bytes]) -> bytes:
+    """A multipart body with each value's bytes exactly as given (the test client encodes)."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value
+        + b"\r\n"
+        for name, value in fields.items()
+    ]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def test_nul_bytes_in_a_review_are_refused(client, ozark, active_model):
@@ -60,6 +74,58 @@ def test_raw_invalid_utf8_bytes_in_the_form_are_refused(client, ozark, active_mo
 
     assert response.status_code == 400
     assert nothing_stored()
+
+
+def test_invalid_utf8_in_a_multipart_form_is_refused(client, ozark, active_model):
+    body = multipart({"movie": str(ozark.pk).encode(), "review": b"bad \xff\xfe bytes"})
+
+    response = client.post(HOME, data=body, content_type=MULTIPART)
+
+    assert response.status_code == 400
+    assert b"not valid UTF-8" in response.content
+    assert nothing_stored()
+
+
+def test_valid_utf8_in_a_multipart_form_is_accepted_as_written(client, ozark, active_model):
+    text = "Très bien — 素晴らしい 👍"
+    body = multipart({"movie": str(ozark.pk).encode(), "review": text.encode()})
+
+    response = client.post(HOME, data=body, content_type=MULTIPART)
+
+    assert response.status_code == 303
+    assert Review.objects.get().text == text
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "utf-16", "no-such-charset"])
+def test_a_form_declaring_a_charset_other_than_utf8_is_refused(
+    client, ozark, active_model, charset
+):
+    body = f"movie={ozark.pk}&review=Fine.".encode()
+
+    response = client.generic("POST", HOME, body, content_type=f"{FORM}; charset={charset}")
+
+    assert response.status_code == 400
+    assert b"Send the form data as UTF-8" in response.content
+    assert nothing_stored()
+
+
+def test_a_multipart_form_declaring_another_charset_is_refused(client, ozark, active_model):
+    body = multipart({"movie": str(ozark.pk).encode(), "review": b"Fine."})
+
+    response = client.post(HOME, data=body, content_type=f"{MULTIPART}; charset=iso-8859-1")
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("charset", ["UTF8", "utf-8", "us-ascii"])
+def test_a_form_declaring_utf8_however_spelt_is_accepted(client, ozark, active_model, charset):
+    body = f"movie={ozark.pk}&review=Fine.".encode()
+
+    response = client.generic("POST", HOME, body, content_type=f"{FORM}; charset={charset}")
+
+    assert response.status_code == 303
+    assert Review.objects.get().text == "Fine."
 
 
 def test_valid_non_ascii_text_is_accepted_as_written(client, ozark, active_model):

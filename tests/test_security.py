@@ -1,6 +1,7 @@
 """Security headers, deployment checks, request size limits and CSRF."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from django.urls import reverse
 from reviews.models import Review
 
 HOME = reverse("reviews:home")
+FORM = "application/x-www-form-urlencoded"
+STYLESHEET_LINK = re.compile(r'rel="stylesheet" href="([^"]+)"')
 PROJECT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENVIRONMENT = {
     "DJANGO_DEBUG": "0",
@@ -47,6 +50,53 @@ def test_every_page_carries_the_security_headers(client, active_model, path):
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def oversized_form(client):
+    return client.post(HOME, data="review=" + "a" * (1024 * 1024 + 1), content_type=FORM)
+
+
+def chunked_form(client):
+    chunked = {"headers": {"Transfer-Encoding": "chunked"}, "CONTENT_LENGTH": ""}
+    return client.post(HOME, data="review=x", content_type=FORM, **chunked)
+
+
+def form_in_latin1(client):
+    return client.post(HOME, data="review=x", content_type=f"{FORM}; charset=iso-8859-1")
+
+
+def url_without_its_slash(client):
+    return client.get("/reviews/1")
+
+
+def stylesheet(client):
+    """Served by whitenoise, before any other middleware runs."""
+    path = STYLESHEET_LINK.search(client.get(HOME).content.decode())[1]
+    response = client.get(path)
+    response.close()  # only its headers are read: let whitenoise close the file
+    return response
+
+
+@pytest.mark.parametrize(
+    ("request_made", "status"),
+    [
+        (oversized_form, 413),
+        (chunked_form, 411),
+        (form_in_latin1, 400),
+        (url_without_its_slash, 301),
+        (stylesheet, 200),
+    ],
+    ids=lambda value: getattr(value, "__name__", str(value)),
+)
+def test_answers_made_before_any_view_carry_the_security_headers_too(
+    client, active_model, request_made, status
+):
+    response = request_made(client)
+
+    assert response.status_code == status
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_pages_load_nothing_from_other_sites(client, active_model):
