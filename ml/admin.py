@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from ml.classifier import ModelUnavailable
 from ml.models import ModelVersion
 from ml.services import model_activate
-from reviewsite.admin_mixins import ReadOnlyAdminMixin
+from reviewsite.admin_mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 
 # metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
 EVALUATION_PREFIX = "held_out"
@@ -44,7 +44,7 @@ def evaluations(metrics: dict) -> list[dict]:
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["version", "created_at", "is_active", "accuracy", "reviews_scored"]
     list_filter = ["is_active"]
     show_full_result_count = False

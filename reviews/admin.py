@@ -23,7 +23,7 @@ from reviews.admin_paging import LargeTableAdminMixin
 from reviews.export import reviews_csv_lines
 from reviews.models import Movie, Prediction, Review, Sentiment
 from reviews.templatetags.review_format import percent
-from reviewsite.admin_mixins import ReadOnlyAdminMixin
+from reviewsite.admin_mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin, is_row_id
 
 EXCERPT_LENGTH = 80
 # A sign and a word, so the badge reads the same without colour.
@@ -75,6 +75,8 @@ class ModelVersionFilter(SelectorFilter):
         return ModelVersion.objects.values_list("pk", "version")
 
     def select(self, queryset, value: str):
+        if not is_row_id(value):
+            raise ValueError(f"no model version has the id {value!r}")
         return admin_selectors.reviews_scored_by(reviews=queryset, model_version_id=int(value))
 
 
@@ -157,7 +159,9 @@ class PredictionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+class ReviewAdmin(
+    CheckedSelectionAdminMixin, ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "movie",
         "excerpt",
@@ -276,7 +280,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Movie)
-class MovieAdmin(admin.ModelAdmin):
+class MovieAdmin(CheckedSelectionAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "review_count",

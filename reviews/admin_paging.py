@@ -13,9 +13,10 @@ cost seconds. LargeTableAdminMixin changes three things:
 """
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+
+from reviewsite.admin_mixins import CheckedLookupsChangeList
 
 COUNT_LIMIT = 10_000
 FEW_ROWS = 1_000
@@ -41,7 +42,7 @@ class CappedCountPaginator(Paginator):
         return min(counted, COUNT_LIMIT)
 
 
-class LargeTableChangeList(ChangeList):
+class LargeTableChangeList(CheckedLookupsChangeList):
     def get_results(self, request):
         super().get_results(request)
         # A list shown whole skips the paginator's page (see ChangeList.get_results): fetch

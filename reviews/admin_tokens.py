@@ -5,11 +5,12 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from reviews.models import ApiToken
-from reviews.tokens import api_token_generate_secret, api_token_hash
+from reviews.tokens import api_token_issue
+from reviewsite.admin_mixins import CheckedSelectionAdminMixin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(CheckedSelectionAdminMixin, admin.ModelAdmin):
     list_display = ["name", "user", "created_at", "last_used_at", "is_active"]
     list_filter = ["is_active"]
     list_select_related = ["user"]
@@ -25,11 +26,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return {"user": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
-        if not change:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
             # The secret lives only on this object until the next page shows it.
-            obj.issued_secret = api_token_generate_secret()
-            obj.token_hash = api_token_hash(obj.issued_secret)
-        super().save_model(request, obj, form, change)
+            obj.issued_secret = api_token_issue(obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         """Show the secret once instead of redirecting: it never goes into a cookie, a

@@ -31,10 +31,17 @@ def api_token_generate_secret() -> str:
 
 def api_token_create(*, name: str, user: AbstractBaseUser) -> tuple[ApiToken, str]:
     """Store a new token for `user`; returns it with its secret, which is never stored."""
+    token = ApiToken(name=name, user=user)
+    return token, api_token_issue(token)
+
+
+def api_token_issue(token: ApiToken) -> str:
+    """Give the unsaved `token` a new secret and store it; returns the secret."""
     secret = api_token_generate_secret()
+    token.token_hash = api_token_hash(secret)
     with transaction.atomic():
-        token = ApiToken.objects.create(name=name, user=user, token_hash=api_token_hash(secret))
-    return token, secret
+        token.save(force_insert=True)
+    return secret
 
 
 def api_token_authenticate(*, secret: str) -> ApiToken | None:

@@ -337,8 +337,22 @@ def test_flipped_filter_lists_reviews_whose_sentiment_changed_at_the_latest_resc
 
 @pytest.mark.parametrize(
     "bad_filter",
-    [{"confidence": "enormous"}, {"sentiment__exact": "meh"}, {"model_version__id__exact": "x"}],
-    ids=["confidence", "sentiment", "model-version"],
+    [
+        {"confidence": "enormous"},
+        {"sentiment__exact": "meh"},
+        {"model_version__id__exact": "x"},
+        {"model_version__id__exact": str(2**63)},
+        {"created_at__year": "99999999999"},
+        {"created_at__year": "9999"},
+    ],
+    ids=[
+        "confidence",
+        "sentiment",
+        "model-version",
+        "model-version-past-64-bits",
+        "year-past-c-int",
+        "year-9999",
+    ],
 )
 def test_an_unknown_filter_value_sends_back_to_the_unfiltered_list(
     admin_client, active_model, bad_filter
@@ -619,6 +633,40 @@ def test_rescore_action_brings_the_selected_reviews_to_the_active_model(
     [(level, message)] = messages_of(response)
     assert level == SUCCESS
     assert message.startswith("Re-scored 2 review(s) with model new-model")
+
+
+NOT_ROW_IDS = ["abc", str(2**63), "\u00b2", "-1"]
+
+
+@pytest.mark.parametrize("sent", NOT_ROW_IDS)
+def test_an_action_sent_with_ids_of_no_row_answers_with_a_message_and_changes_nothing(
+    admin_client, ozark, active_model, refresh_at_once, sent
+):
+    review_create(movie_id=ozark.pk, text="Fine.")
+    register_and_activate_new_model()
+
+    response = admin_client.post(
+        REVIEWS, {"action": "rescore", "_selected_action": [sent]}, follow=True
+    )
+
+    assert response.status_code == 200
+    [(level, message)] = messages_of(response)
+    assert level == ERROR
+    assert "not rows of this list" in message
+    assert not Prediction.objects.filter(model_version__version="new-model").exists()
+
+
+@pytest.mark.parametrize("sent", NOT_ROW_IDS)
+def test_an_export_sent_with_ids_of_no_row_answers_with_a_message_not_a_file(
+    admin_client, ozark, active_model, sent
+):
+    response = admin_client.post(
+        REVIEWS, {"action": "export_csv", "_selected_action": [sent]}, follow=True
+    )
+
+    assert response["Content-Type"].startswith("text/html")
+    [(level, _)] = messages_of(response)
+    assert level == ERROR
 
 
 def register_and_activate_new_model():
