@@ -126,4 +126,5 @@ def test_each_prediction_is_logged_as_one_json_line(ozark, active_model, caplog)
     line = json.loads(JsonFormatter().format(records[0]))
     assert line["review_id"] == review.pk
     assert line["model_version"] == active_model.version
+    assert line["sentiment"] == review.sentiment
     assert line["latency_ms"] > 0
