@@ -47,6 +47,21 @@ class Classifier:
         return ml_pipeline.explain(self.model, text, top_n=top_n)
 
 
+def model_version_get(*, version: str) -> ModelVersion:
+    """The registered `version`; ModelUnavailable, saying where to look, if there is none."""
+    try:
+        return ModelVersion.objects.get(version=version)
+    except ModelVersion.DoesNotExist:
+        raise ModelUnavailable(
+            f"unknown model version {version!r}; `python manage.py list_models` lists them"
+        ) from None
+
+
+def active_model_exists() -> bool:
+    """Whether any model version is active (one is at most)."""
+    return ModelVersion.objects.filter(is_active=True).exists()
+
+
 def load_classifier(model_version: ModelVersion) -> Classifier:
     try:
         model = load_artifact(
@@ -65,12 +80,7 @@ def _classifier_for(version_id: int, sha256: str) -> Classifier:
 
 def get_classifier(version: str) -> Classifier:
     """The classifier of a given (possibly inactive) version, loaded once per process."""
-    try:
-        model_version = ModelVersion.objects.get(version=version)
-    except ModelVersion.DoesNotExist:
-        raise ModelUnavailable(
-            f"unknown model version {version!r}; `python manage.py list_models` lists them"
-        ) from None
+    model_version = model_version_get(version=version)
     return _classifier_for(model_version.pk, model_version.sha256)
 
 

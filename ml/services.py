@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from ml import pipeline as ml_pipeline
 from ml.artifacts import ArtifactError, save_artifact, verify_artifact
-from ml.classifier import ModelUnavailable
-from ml.dataset import LabelledTexts, stratified_split
+from ml.classifier import ModelUnavailable, model_version_get
+from ml.dataset import LabelledTexts, check_trainable, stratified_split
 from ml.models import ModelVersion
 
 
@@ -33,9 +33,12 @@ def model_train(
 
     The metrics come from a model fitted on 80% of the data and scored on the other 20%
     (stratified by source and label); the saved model is then refitted on all of it.
+    Raises DatasetError, before fitting anything, for data too small to fit and measure
+    (dataset.check_trainable).
     Nothing is registered unless the artifact was written whole.
     """
-    train, held_out = stratified_split(data, test_fraction=0.2, seed=seed)
+    check_trainable(data)
+    train, held_out = stratified_split(data, seed=seed)
     progress(f"fitting on {len(train)} texts to measure on {len(held_out)} held-out texts")
     started = time.perf_counter()
     estimate = ml_pipeline.build_pipeline(seed=seed).fit(train.texts, train.labels)
@@ -88,12 +91,7 @@ def model_activate(*, version: str) -> ModelVersion:
     The artifact's checksum is verified first, so a missing or altered file is never
     activated.
     """
-    try:
-        model_version = ModelVersion.objects.get(version=version)
-    except ModelVersion.DoesNotExist:
-        raise ModelUnavailable(
-            f"unknown model version {version!r}; `python manage.py list_models` lists them"
-        ) from None
+    model_version = model_version_get(version=version)
     try:
         verify_artifact(Path(model_version.artifact_path), expected_sha256=model_version.sha256)
     except ArtifactError as error:

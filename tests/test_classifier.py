@@ -3,7 +3,13 @@
 import pytest
 
 from ml import classifier as classifier_module
-from ml.classifier import ModelUnavailable, get_active_classifier
+from ml.classifier import (
+    ModelUnavailable,
+    active_model_exists,
+    get_active_classifier,
+    get_classifier,
+    model_version_get,
+)
 from ml.services import model_activate
 from tests.conftest import register
 
@@ -47,3 +53,28 @@ def test_predict_batch_scores_every_text_in_order(active_model):
 def test_no_active_model_is_a_clear_error(db):
     with pytest.raises(ModelUnavailable, match="train_model"):
         get_active_classifier()
+
+
+@pytest.mark.parametrize(
+    "look_up",
+    [
+        lambda version: model_version_get(version=version),
+        get_classifier,
+        lambda version: model_activate(version=version),
+    ],
+    ids=["model_version_get", "get_classifier", "model_activate"],
+)
+def test_every_lookup_of_an_unknown_version_says_where_to_find_the_known_ones(db, look_up):
+    with pytest.raises(
+        ModelUnavailable, match=r"^unknown model version 'nope'; `python manage.py list_models`"
+    ):
+        look_up("nope")
+
+
+def test_a_model_exists_as_active_only_once_one_is_activated(db, trained_artifact):
+    register(trained_artifact, version="candidate", active=False)
+    assert not active_model_exists()
+
+    model_activate(version="candidate")
+
+    assert active_model_exists()

@@ -30,8 +30,26 @@ def write(tmp_path, content: bytes | str, name="data.csv"):
         ("review,stars\nGood,5\n", "missing column"),
         ("text,label\nGood,5\nBad,0\n", "label '5' is not"),
         ("text,label\nGood,positive\nGreat,1\n", "only one class"),
+        (
+            GOOD_ROWS,
+            "too few texts to train on: 1 positive and 1 negative; at least 4 of each are needed",
+        ),
+        (
+            "text,label,source\n"
+            + "".join(f"Good {n},1,site {n}\nBad {n},0,site {n}\n" for n in range(4)),
+            "none of the 4 positive texts would be held out",
+        ),
     ],
-    ids=["not-utf8", "empty", "header-only", "missing-columns", "bad-label", "single-class"],
+    ids=[
+        "not-utf8",
+        "empty",
+        "header-only",
+        "missing-columns",
+        "bad-label",
+        "single-class",
+        "too-few-texts",
+        "no-source-big-enough-to-hold-out",
+    ],
 )
 def test_bad_training_data_is_refused_and_nothing_is_registered(db, tmp_path, content, message):
     path = write(tmp_path, content)

@@ -1,5 +1,6 @@
 """train_model: a real model trained on a small sample, saved, registered, activated."""
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ml.artifacts import file_sha256
+from ml.dataset import MIN_TEXTS_PER_LABEL
 from ml.models import ModelVersion
 
 SAMPLE = "1200"
@@ -72,3 +74,48 @@ def test_compare_prints_ours_beside_the_tutorials_four_classifiers(db):
     for name in ("ours", "tutorial SVM", "decision tree", "naive Bayes", "logistic regression"):
         assert name in table
     assert "accuracy" in table and "ms/review" in table
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--sample", "0"),
+        ("--sample", "-5"),
+        ("--compare-training-size", "0"),
+        ("--seed", "-1"),
+    ],
+)
+def test_a_count_or_seed_out_of_range_is_refused_before_any_work(db, option, value):
+    with pytest.raises(
+        CommandError, match=f"argument {option}: must be a whole number of at least .*'{value}'"
+    ):
+        call_command("train_model", option, value, stdout=io.StringIO())
+
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_sample_too_small_to_train_on_is_refused_and_nothing_is_saved(db, settings):
+    with pytest.raises(CommandError, match="too few texts to train on: 3 positive and 3 negative"):
+        call_command("train_model", "--sample", "5", stdout=io.StringIO())
+
+    assert not ModelVersion.objects.exists()
+    assert not settings.MODEL_DIR.exists()
+
+
+def test_the_fewest_texts_of_each_label_the_rule_allows_train_a_model(db, tmp_path, sample_data):
+    fewest = []
+    for label in (1, 0):
+        fewest += [i for i, each in enumerate(sample_data.labels) if each == label][
+            :MIN_TEXTS_PER_LABEL
+        ]
+    path = tmp_path / "fewest.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["text", "label"])
+        writer.writerows([sample_data.texts[i], sample_data.labels[i]] for i in fewest)
+
+    call_command("train_model", "--data", str(path), stdout=io.StringIO())
+
+    model_version = ModelVersion.objects.get()
+    assert model_version.training_data["n"] == 2 * MIN_TEXTS_PER_LABEL
+    assert model_version.metrics["held_out"]["n"] == 2

@@ -3,9 +3,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml import comparison, dataset
-from ml.models import ModelVersion
+from ml.classifier import active_model_exists
 from ml.pipeline import build_pipeline
 from ml.services import model_train
+from reviewsite.command_arguments import non_negative_int, positive_int
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--data", help="CSV file with a header row (default: bundled data).")
         parser.add_argument("--text-column", default="text")
         parser.add_argument("--label-column", default="label")
-        parser.add_argument("--seed", type=int, default=0)
+        # scikit-learn refuses negative seeds, so refuse them here, before any work.
+        parser.add_argument("--seed", type=non_negative_int, default=0)
         parser.add_argument(
             "--no-activate", action="store_true", help="Register the model without activating it."
         )
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             help="Do nothing when a model is already active (used by `make run`).",
         )
         parser.add_argument(
-            "--sample", type=int, help="Train on a stratified sample of this many texts."
+            "--sample", type=positive_int, help="Train on a stratified sample of this many texts."
         )
         parser.add_argument(
             "--compare",
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--compare-training-size",
-            type=int,
+            type=positive_int,
             default=comparison.TUTORIAL_TRAINING_SIZE,
             help="Training texts for the tutorial's classifiers (default: the tutorial's "
             "13,400; its SVM's training time grows with the square of this).",
@@ -48,7 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         data_path = options["data"]
         seed = options["seed"]
-        if options["if_none_active"] and ModelVersion.objects.filter(is_active=True).exists():
+        if options["if_none_active"] and active_model_exists():
             if options["verbosity"] >= 2:
                 self.stdout.write("A model is already active; nothing to train.")
             return
@@ -63,16 +65,19 @@ class Command(BaseCommand):
                 data = dataset.load_bundled()
         except dataset.DatasetError as error:
             raise CommandError(str(error)) from None
-        if options["sample"]:
+        if options["sample"] is not None:
             data = dataset.sample(data, size=options["sample"], seed=seed)
 
         self.stdout.write(f"Training on {len(data)} labelled texts ({data.name})")
-        model_version = model_train(
-            data=data,
-            seed=seed,
-            activate=not options["no_activate"],
-            progress=lambda message: self.stdout.write(f"  {message}"),
-        )
+        try:
+            model_version = model_train(
+                data=data,
+                seed=seed,
+                activate=not options["no_activate"],
+                progress=lambda message: self.stdout.write(f"  {message}"),
+            )
+        except dataset.DatasetError as error:
+            raise CommandError(str(error)) from None
         held_out = model_version.metrics["held_out"]
         self.stdout.write(
             f"Held-out accuracy {held_out['accuracy']:.4f}, Brier {held_out['brier']:.4f}, "
@@ -80,7 +85,8 @@ class Command(BaseCommand):
         )
         if options["compare"]:
             self.stdout.write("Comparing with the tutorial's classifiers on the same split:")
-            train, held_out = dataset.stratified_split(data, test_fraction=0.2, seed=seed)
+            # The split model_train measured on: the same data and seed give the same split.
+            train, held_out = dataset.stratified_split(data, seed=seed)
             rows = comparison.compare(
                 train,
                 held_out,
