@@ -25,6 +25,18 @@ def id_ranges(pending: QuerySet, *, parts: int) -> list[tuple[int, int]]:
     return [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
 
 
+def first_by_pk(pending: QuerySet, *, count: int) -> QuerySet:
+    """Only the first `count` pending reviews by primary key (none for 0), as one id range.
+
+    The bound is read once, here: every worker then scores its slice of that range to the
+    end, so several workers score exactly the reviews one worker with `limit=count` would.
+    """
+    if count == 0:
+        return pending.none()
+    last = list(pending.order_by("pk").values_list("pk", flat=True)[count - 1 : count])
+    return pending.filter(pk__lte=last[0]) if last else pending
+
+
 def rescore_in_processes(
     pending: QuerySet,
     *,
@@ -34,15 +46,17 @@ def rescore_in_processes(
     run: Callable,
     **options,
 ) -> list:
-    """Run `run(pending_slice, limit=..., progress=..., **options)` in one process per slice.
+    """Run `run(pending_slice, limit=None, progress=..., **options)` in one process per slice.
 
+    With a `limit`, the slices cover only the first `limit` pending reviews by primary key.
     Returns each worker's result; `progress` receives the number scored so far, by all
     workers together, about once a second.
     """
+    if limit is not None:
+        pending = first_by_pk(pending, count=limit)
     ranges = id_ranges(pending, parts=workers)
     if not ranges:
-        return [run(pending.none(), limit=limit, progress=lambda result: None, **options)]
-    limit_each = None if limit is None else -(-limit // len(ranges))
+        return [run(pending.none(), limit=None, progress=lambda result: None, **options)]
     context = multiprocessing.get_context("fork")
     scored_total = context.Value("q", 0)
     outcomes = context.SimpleQueue()
@@ -51,7 +65,7 @@ def rescore_in_processes(
     processes = [
         context.Process(
             target=_work,
-            args=(run, pending.filter(pk__gte=low, pk__lt=high), limit_each, options),
+            args=(run, pending.filter(pk__gte=low, pk__lt=high), options),
             kwargs={"scored_total": scored_total, "outcomes": outcomes},
             name=f"rescore-{low}-{high}",
         )
@@ -85,7 +99,7 @@ def rescore_in_processes(
     return results
 
 
-def _work(run, pending, limit, options, *, scored_total, outcomes) -> None:
+def _work(run, pending, options, *, scored_total, outcomes) -> None:
     reported = 0
 
     def count_progress(result) -> None:
@@ -95,7 +109,7 @@ def _work(run, pending, limit, options, *, scored_total, outcomes) -> None:
         reported = result.scored
 
     try:
-        outcomes.put(run(pending, limit=limit, progress=count_progress, **options))
+        outcomes.put(run(pending, limit=None, progress=count_progress, **options))
     except Exception as error:
         outcomes.put(f"{multiprocessing.current_process().name}: {error}")
         raise

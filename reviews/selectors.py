@@ -118,3 +118,30 @@ def movies_with_stats() -> QuerySet[Movie]:
 def movie_get_with_stats(*, movie_id: int) -> Movie:
     """Raises Movie.DoesNotExist for an unknown id."""
     return movies_with_stats().get(pk=movie_id)
+
+
+def movie_get_by_title_or_id(*, title_or_id: str) -> Movie:
+    """The movie with this exact title, or with this id when given in plain ASCII digits.
+
+    Raises Movie.DoesNotExist when there is none. An id beyond the key's range is simply no
+    movie: Django answers an out-of-range integer lookup with an empty result.
+    """
+    # str.isdigit() alone would take "²" (which int() refuses) and "١" (which int() reads as 1).
+    if title_or_id.isascii() and title_or_id.isdigit():
+        return Movie.objects.get(pk=int(title_or_id))
+    return Movie.objects.get(title=title_or_id)
+
+
+def reviews_matching(
+    *, movie: str | None = None, since: datetime | None = None
+) -> QuerySet[Review]:
+    """All reviews, or only those of `movie` (its title or id), written at or after `since`.
+
+    Raises Movie.DoesNotExist for an unknown movie.
+    """
+    reviews = Review.objects.all()
+    if movie is not None:
+        reviews = reviews.filter(movie=movie_get_by_title_or_id(title_or_id=movie))
+    if since is not None:
+        reviews = reviews.filter(created_at__gte=since)
+    return reviews

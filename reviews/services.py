@@ -128,6 +128,7 @@ def reviews_rescore(
     reviews the target model already scored, and writes each batch's predictions and
     current fields in one transaction, so an interrupted run resumes where it stopped.
     With `workers` > 1 the pending id range is split over that many processes.
+    Raises VersionNeedsDryRun for a `version` without `dry_run`.
     """
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
@@ -136,7 +137,9 @@ def reviews_rescore(
     if limit is not None and limit < 0:
         raise ValueError("the limit cannot be negative")
     if version is not None and not dry_run:
-        raise ValueError("a version other than the active one can only be tried with a dry run")
+        raise VersionNeedsDryRun(
+            "a version other than the active one can only be tried with a dry run"
+        )
     classifier = get_classifier(version) if version else get_active_classifier()
     # select_related(None): the batches load only a few columns, which a join would forbid.
     selection = (Review.objects.all() if reviews is None else reviews).select_related(None)
@@ -167,6 +170,10 @@ def reviews_rescore(
             result.add(part)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class VersionNeedsDryRun(ValueError):
+    """Only the active model writes: another version can only be judged in a dry run."""
 
 
 def rescore_batches(

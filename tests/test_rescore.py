@@ -158,6 +158,17 @@ def test_movie_option_rescores_only_that_movies_reviews(stored_reviews, new_mode
     assert list(Review.objects.filter(model_version=new_model)) == [other]
 
 
+def test_movie_option_takes_the_movies_id(stored_reviews, new_model):
+    other = review_create(movie_id=Movie.objects.get(title="Vincenzo").pk, text="Superb.")
+    Review.objects.filter(pk=other.pk).update(
+        model_version=ModelVersion.objects.get(version="test-model")
+    )
+
+    rescore("--movie", str(other.movie_id))
+
+    assert list(Review.objects.filter(model_version=new_model)) == [other]
+
+
 def test_since_option_rescores_only_recent_reviews(stored_reviews, new_model):
     Review.objects.exclude(pk=stored_reviews[0].pk).update(
         created_at=timezone.now() - datetime.timedelta(days=30)
@@ -189,11 +200,23 @@ def test_queries_do_not_grow_with_the_number_of_reviews_in_a_batch(
         (["--workers", "0"], "workers"),
         (["--limit", "-5"], "limit"),
         (["--movie", "No Such Movie"], "no movie 'No Such Movie'"),
+        (["--movie", "²"], "no movie '²'"),
+        (["--movie", str(2**64)], f"no movie '{2**64}'"),
         (["--since", "yesterday"], "not a date"),
         (["--dry-run", "--version", "nope"], "unknown model version 'nope'"),
         (["--version", "test-model"], "needs --dry-run"),
     ],
-    ids=["batch", "workers", "limit", "movie", "since", "version", "version-without-dry-run"],
+    ids=[
+        "batch",
+        "workers",
+        "limit",
+        "movie",
+        "movie-superscript-digit",
+        "movie-id-beyond-any-key",
+        "since",
+        "version",
+        "version-without-dry-run",
+    ],
 )
 def test_bad_options_are_clear_errors_and_write_nothing(stored_reviews, new_model, args, message):
     with pytest.raises(CommandError, match=message):
@@ -224,6 +247,32 @@ def test_two_workers_rescore_every_review_exactly_once(
 
     assert "Scored 300 reviews" in output
     assert_all_current_on(new_model)
+
+
+def test_a_limit_over_two_workers_scores_exactly_the_lowest_pending_ids(
+    transactional_db, active_model, new_model, sample_data
+):
+    bulk_reviews(10, model_version=active_model, texts=sample_data.texts)
+    ids = list(Review.objects.order_by("pk").values_list("pk", flat=True))
+    # Already current on the new model, so not pending: the limit counts past it.
+    Review.objects.filter(pk=ids[1]).update(model_version=new_model)
+
+    output = rescore("--limit", "5", "--workers", "2", "--batch-size", "2")
+
+    assert "Scored 5 reviews" in output
+    rescored = Prediction.objects.filter(model_version=new_model)
+    assert sorted(rescored.values_list("review_id", flat=True)) == [ids[0], *ids[2:6]]
+
+
+def test_a_limit_of_zero_over_two_workers_scores_nothing(
+    transactional_db, active_model, new_model, sample_data
+):
+    bulk_reviews(10, model_version=active_model, texts=sample_data.texts)
+
+    output = rescore("--limit", "0", "--workers", "2")
+
+    assert "Scored 0 reviews" in output
+    assert not Prediction.objects.filter(model_version=new_model).exists()
 
 
 def test_two_workers_report_progress_up_to_the_total(

@@ -1,15 +1,27 @@
 """Re-score stored reviews with the active model (a thin shell around reviews_rescore)."""
 
+import argparse
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from ml.classifier import ModelUnavailable
-from reviews.models import Movie, Review
+from reviews.models import Movie
 from reviews.parallel import RescoreWorkerFailed
 from reviews.progress import ProgressReporter
-from reviews.services import reviews_rescore
+from reviews.selectors import reviews_matching
+from reviews.services import VersionNeedsDryRun, reviews_rescore
+from reviewsite.command_arguments import non_negative_int, positive_int
+
+
+def moment(text: str) -> datetime.datetime:
+    """An ISO date or date-time; one without a time zone is taken as UTC."""
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return timezone.make_aware(parsed, datetime.UTC) if timezone.is_naive(parsed) else parsed
 
 
 class Command(BaseCommand):
@@ -26,12 +38,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--movie", help="Only this movie's reviews (title or id).")
         parser.add_argument(
-            "--since", help="Only reviews written on or after this date (YYYY-MM-DD)."
+            "--since", type=moment, help="Only reviews written on or after this date (YYYY-MM-DD)."
         )
-        parser.add_argument("--limit", type=int, help="Score at most this many reviews.")
-        parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument(
-            "--workers", type=int, default=1, help="Processes to split the work over."
+            "--limit", type=non_negative_int, help="Score at most this many reviews."
+        )
+        parser.add_argument("--batch-size", type=positive_int, default=1000)
+        parser.add_argument(
+            "--workers", type=positive_int, default=1, help="Processes to split the work over."
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Score and report changes; write nothing."
@@ -39,17 +53,13 @@ class Command(BaseCommand):
         parser.add_argument("--version", help="With --dry-run: try this (inactive) version.")
 
     def handle(self, *args, **options):
-        batch_size, workers, limit = options["batch_size"], options["workers"], options["limit"]
+        movie, since, limit = options["movie"], options["since"], options["limit"]
+        batch_size, workers = options["batch_size"], options["workers"]
         version, dry_run = options["version"], options["dry_run"]
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1")
-        if workers < 1:
-            raise CommandError("--workers must be at least 1")
-        if limit is not None and limit < 0:
-            raise CommandError("--limit cannot be negative")
-        if version and not dry_run:
-            raise CommandError("--version needs --dry-run: only the active model writes")
-        reviews = self.select_reviews(options["movie"], options["since"])
+        try:
+            reviews = reviews_matching(movie=movie, since=since)
+        except Movie.DoesNotExist:
+            raise CommandError(f"no movie {movie!r} (give its exact title or id)") from None
 
         progress = ProgressReporter(self.stderr, label="Re-scoring")
         try:
@@ -62,6 +72,8 @@ class Command(BaseCommand):
                 workers=workers,
                 progress=lambda done: progress.update(done.scored, total=done.pending),
             )
+        except VersionNeedsDryRun:
+            raise CommandError("--version needs --dry-run: only the active model writes") from None
         except (ModelUnavailable, RescoreWorkerFailed) as error:
             raise CommandError(str(error)) from None
         finally:
@@ -75,21 +87,3 @@ class Command(BaseCommand):
                 f"to positive) in {result.seconds:.2f} s, {result.rate:.0f} reviews/s."
             )
         )
-
-    def select_reviews(self, movie: str | None, since: str | None):
-        reviews = Review.objects.all()
-        if movie:
-            lookup = {"pk": int(movie)} if movie.isdigit() else {"title": movie}
-            try:
-                reviews = reviews.filter(movie=Movie.objects.get(**lookup))
-            except Movie.DoesNotExist:
-                raise CommandError(f"no movie {movie!r} (give its exact title or id)") from None
-        if since:
-            try:
-                moment = datetime.datetime.fromisoformat(since)
-            except ValueError:
-                raise CommandError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment, datetime.UTC)
-            reviews = reviews.filter(created_at__gte=moment)
-        return reviews
