@@ -84,6 +84,10 @@ def review_create(*, movie_id: int, text: str, classifier: Classifier | None = N
     return review
 
 
+class VersionNeedsDryRun(ValueError):
+    """Only the active model writes: another version can only be judged in a dry run."""
+
+
 @dataclass
 class RescoreResult:
     target_version: str
@@ -170,10 +174,6 @@ def reviews_rescore(
             result.add(part)
     result.seconds = time.perf_counter() - started
     return result
-
-
-class VersionNeedsDryRun(ValueError):
-    """Only the active model writes: another version can only be judged in a dry run."""
 
 
 def rescore_batches(

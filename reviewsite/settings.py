@@ -162,8 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 # The site (admin included) is in English only: without the translation machinery every
-# gettext and date or number format is a plain lookup, which took about an eighth off the
-# CPU of rendering the home page (one-off in-process check; see README, "Load test").
+# gettext and date or number format is a plain lookup, and pages render with less CPU
+# (README, "Load test").
 USE_I18N = False
 USE_TZ = True
 

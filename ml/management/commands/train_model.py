@@ -6,7 +6,7 @@ from ml import comparison, dataset
 from ml.classifier import active_model_exists
 from ml.pipeline import build_pipeline
 from ml.services import model_train
-from reviewsite.command_arguments import non_negative_int, positive_int
+from reviewsite.command_arguments import positive_int, random_seed
 
 
 class Command(BaseCommand):
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--data", help="CSV file with a header row (default: bundled data).")
         parser.add_argument("--text-column", default="text")
         parser.add_argument("--label-column", default="label")
-        # scikit-learn refuses negative seeds, so refuse them here, before any work.
-        parser.add_argument("--seed", type=non_negative_int, default=0)
+        # scikit-learn refuses a seed outside 32 bits, so refuse it here, before any work.
+        parser.add_argument("--seed", type=random_seed, default=0)
         parser.add_argument(
             "--no-activate", action="store_true", help="Register the model without activating it."
         )
