@@ -16,7 +16,7 @@ def whole_number(text: str, *, minimum: int, maximum: int | None = None) -> int:
     except ValueError:
         number = None
     if number is None or number < minimum or (maximum is not None and number > maximum):
-        limits = f"at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        limits = f"of at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
         raise argparse.ArgumentTypeError(f"must be a whole number {limits}, not {text!r}")
     return number
 

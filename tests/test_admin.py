@@ -38,7 +38,7 @@ CREATED_COLUMN = 6
 # versions to filter by, the ids of a small result or a count, the page, the first and latest
 # dates.
 MAX_REVIEW_LIST_QUERIES = 9
-MAX_MOVIE_LIST_QUERIES = 5
+MAX_MOVIE_LIST_QUERIES = 4
 MAX_PREDICTION_LIST_QUERIES = 6
 MAX_VERSION_LIST_QUERIES = 5
 MAX_REVIEW_DETAIL_QUERIES = 8

@@ -117,7 +117,9 @@ def test_create_review_refuses_a_missing_text_with_the_forms_message(
 ):
     response = post_json(client, REVIEWS, {"movie": ozark.pk}, token=token)
 
+    assert response.status_code == 422
     assert response.json()["errors"] == {"text": ["Write a review: it cannot be empty."]}
+    assert nothing_stored()
 
 
 def test_create_review_refuses_a_text_over_ten_thousand_characters_with_the_forms_message(
@@ -160,7 +162,9 @@ def test_create_review_refuses_a_missing_movie_with_the_forms_message(
 ):
     response = post_json(client, REVIEWS, body, token=token)
 
+    assert response.status_code == 422
     assert response.json()["errors"] == {"movie": ["Choose a movie."]}
+    assert nothing_stored()
 
 
 @pytest.mark.parametrize(
@@ -487,14 +491,17 @@ def test_list_reviews_refuses_bad_filter_values_by_field(client, db, params, fie
     assert list(response.json()["errors"]) == [field]
 
 
-def test_list_reviews_takes_one_query_whatever_the_page_size(client, ozark, active_model):
+@pytest.mark.parametrize("page_size", [1, 30])
+def test_list_reviews_takes_one_query_whatever_the_page_size(
+    client, ozark, active_model, page_size
+):
     for number in range(30):
         review_create(movie_id=ozark.pk, text=f"Review {number}")
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(REVIEWS, {"limit": 30})
+        response = client.get(REVIEWS, {"limit": page_size})
 
-    assert len(response.json()["items"]) == 30
+    assert len(response.json()["items"]) == page_size
     assert len(queries) == 1
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import Review
+from reviews.services import review_create
 from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
@@ -154,7 +155,10 @@ def test_unknown_urls_answer_404(client, db, method):
 
 @pytest.mark.parametrize("path", ["/reviews/999999/", "/reviews/abc/", "/reviews/-1/"])
 def test_unknown_or_non_numeric_review_ids_answer_404(client, db, path):
-    assert client.get(path).status_code == 404
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert b"Not found" in response.content
 
 
 @pytest.mark.parametrize("path", ["/movies/abc/", "/movies/999999/"])
@@ -162,8 +166,14 @@ def test_unknown_or_non_numeric_movie_ids_answer_404(client, db, path):
     assert client.get(path).status_code == 404
 
 
-def test_a_huge_page_number_shows_the_last_page(client, ozark):
-    assert client.get(f"/movies/{ozark.pk}/", {"page": "99999999999"}).status_code == 200
+def test_a_huge_page_number_shows_the_last_page(client, ozark, active_model):
+    for number in range(21):  # 20 a page: two pages
+        review_create(movie_id=ozark.pk, text=f"Review {number}")
+
+    response = client.get(f"/movies/{ozark.pk}/", {"page": "99999999999"})
+
+    assert response.status_code == 200
+    assert b"Page 2 of 2" in response.content
 
 
 def test_other_methods_are_refused_with_405(client, db):

@@ -34,13 +34,6 @@ def test_result_page_shows_movie_review_sentiment_confidence_and_version(
     assert active_model.version in content
 
 
-def test_result_page_of_unknown_review_is_a_404_page(client, db):
-    response = client.get("/reviews/424242/")
-
-    assert response.status_code == 404
-    assert b"Not found" in response.content
-
-
 def test_home_lists_the_ten_latest_reviews_newest_first(client, ozark, active_model):
     for number in range(12):
         review_create(movie_id=ozark.pk, text=f"Review number {number:02d}")
@@ -80,10 +73,6 @@ def test_movie_page_paginates_twenty_reviews_a_page(client, ozark, active_model)
     assert "Numbered review 24" in first and "Numbered review 05" in first
     assert "Numbered review 04" not in first
     assert "Numbered review 04" in second and "Page 2 of 2" in second
-
-
-def test_movie_page_of_unknown_movie_is_a_404(client, db):
-    assert client.get("/movies/999/").status_code == 404
 
 
 def test_result_page_marks_the_deciding_words_each_way(client, ozark, active_model):
