@@ -92,8 +92,11 @@ def stylesheet(client):
     ids=lambda value: getattr(value, "__name__", str(value)),
 )
 def test_answers_made_before_any_view_carry_the_security_headers_too(
-    client, active_model, request_made, status
+    client, settings, active_model, request_made, status
 ):
+    # whitenoise serves from the finders: tests do not run collectstatic.
+    settings.WHITENOISE_USE_FINDERS = True
+
     response = request_made(client)
 
     assert response.status_code == status
