@@ -16,11 +16,28 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from ml.dataset import LabelledTexts, sample
+from ml.dataset import MIN_TEXTS_PER_LABEL, DatasetError, LabelledTexts, sample
 
 # The tutorial trained on 13,400 reviews; its SVM's training time grows with the square
 # of that, so the comparison keeps the tutorial's own size unless told otherwise.
 TUTORIAL_TRAINING_SIZE = 13_400
+
+
+def tutorial_training_set(train: LabelledTexts, *, size: int, seed: int = 0) -> LabelledTexts:
+    """The stratified sample of `train` the tutorial's classifiers learn from.
+
+    Raises DatasetError when it holds too few texts of a label to learn from (a size of 1
+    rounds every group to none).
+    """
+    picked = sample(train, size=size, seed=seed)
+    counts = picked.label_counts()
+    if min(counts.values()) < MIN_TEXTS_PER_LABEL:
+        raise DatasetError(
+            f"a training size of {size} gives the tutorial's classifiers {counts['positive']} "
+            f"positive and {counts['negative']} negative texts; at least "
+            f"{MIN_TEXTS_PER_LABEL} of each are needed"
+        )
+    return picked
 
 
 def tutorial_classifiers(seed: int) -> dict[str, Callable[[], object]]:
@@ -64,7 +81,7 @@ def compare(
 ) -> list[dict]:
     """One row per classifier, ours first, all scored on the same held-out `test`."""
     rows = [measure(ours[0], ours[1], train, test)]
-    tutorial_train = sample(train, size=tutorial_training_size, seed=seed)
+    tutorial_train = tutorial_training_set(train, size=tutorial_training_size, seed=seed)
     for name, make in tutorial_classifiers(seed).items():
         progress(f"training {name} on {len(tutorial_train)} texts")
         model = Pipeline([("tfidf", TfidfVectorizer(stop_words="english")), ("classifier", make())])

@@ -362,4 +362,4 @@ class PredictionAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
         return percent(prediction.confidence)
 
 
-from reviews import admin_tokens  # noqa: E402, F401
+from reviews import admin_auth, admin_tokens  # noqa: E402, F401

@@ -62,4 +62,10 @@ class CheckedLookupsChangeList(ChangeList):
         try:
             return super().get_filters(request)
         except (OverflowError, ValueError) as error:
+            if not self.date_hierarchy_in(request):
+                raise  # another filter's error is a bug to see, not a bad lookup
             raise IncorrectLookupParameters(error) from error
+
+    def date_hierarchy_in(self, request) -> bool:
+        prefix = f"{self.date_hierarchy}__"
+        return bool(self.date_hierarchy) and any(name.startswith(prefix) for name in request.GET)

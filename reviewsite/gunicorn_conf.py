@@ -28,33 +28,8 @@ max_requests_jitter = 500
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
-# gunicorn's own lines (start, workers booting, exiting or timing out, the access log) as
-# one JSON object each, like the site's (reviewsite/logging.py). gunicorn merges this over its
-# defaults key by key, so every key it has is given whole.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "reviewsite.logging.JsonFormatter"}},
-    "handlers": {
-        "error_console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stderr",
-        },
-        "access": (
-            {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
-            if accesslog in (None, "-")
-            else {"class": "logging.FileHandler", "filename": accesslog}
-        )
-        | {"formatter": "json"},
-    },
-    "root": {"level": "INFO", "handlers": ["error_console"]},
-    "loggers": {
-        # Not propagated: the root logger gets Django's handler once the app is loaded.
-        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
-    },
-}
+# gunicorn's own lines as JSON too, like the site's (reviewsite/gunicorn_logger.py).
+logger_class = "reviewsite.gunicorn_logger.JsonLogger"
 
 
 def when_ready(server):

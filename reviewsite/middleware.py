@@ -19,34 +19,22 @@ from django.http.multipartparser import (
     FIELD,
     ChunkIter,
     LazyStream,
+    MultiPartParser,
     MultiPartParserError,
     Parser,
     exhaust,
 )
 from django.shortcuts import render
 
-logger = logging.getLogger("reviewsite")
+from reviewsite.security_headers import CONTENT_SECURITY_POLICY
 
-# Only the site's own files: no inline script, no CDN, no framing by other sites.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+logger = logging.getLogger("reviewsite")
 
 # A percent-escape of a byte over 0x7F: the only way an ASCII form body can hold a
 # non-ASCII (so possibly invalid) UTF-8 byte.
 NON_ASCII_ESCAPE = re.compile(rb"%[89a-fA-F]")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NOT_UTF8 = "The form data is not valid UTF-8 text."
 
 
 def refuse(request, status: int, title: str, message: str):
@@ -126,11 +114,11 @@ class StrictFormEncodingMiddleware:
                 return refuse(request, 400, "Bad request", "Send the form data as UTF-8.")
             request.encoding = "utf-8"  # Django takes only this spelling of it
         if request.content_type == "multipart/form-data":
-            valid = multipart_fields_are_utf8(request)
+            problem = multipart_form_problem(request)
         else:
-            valid = urlencoded_form_is_utf8(request.body)
-        if not valid:
-            return refuse(request, 400, "Bad request", "The form data is not valid UTF-8 text.")
+            problem = None if urlencoded_form_is_utf8(request.body) else NOT_UTF8
+        if problem:
+            return refuse(request, 400, "Bad request", problem)
         return self.get_response(request)
 
 
@@ -153,19 +141,28 @@ def urlencoded_form_is_utf8(body: bytes) -> bool:
     return True
 
 
-def multipart_fields_are_utf8(request) -> bool:
-    """Every field's value, split with Django's own multipart parser, is valid UTF-8.
+def multipart_form_problem(request) -> str | None:
+    """Why the multipart form is refused, or None: a field that is not valid UTF-8, or more
+    parts than Django takes fields.
 
-    The same parser Django fills request.POST with, so both see the same parts. A body it
-    cannot parse is left to Django, which answers 400. Files are not text: they are skipped
-    (no form here takes one, and Django keeps them out of request.POST).
+    The parts are split by Django's own multipart parser, which fills request.POST, so both
+    see the same parts. The boundary is checked as Django checks it first, and the parts are
+    counted, so this costs no more than Django's own parse: an odd boundary is left to Django
+    (it refuses it at once), and a body of thousands of tiny parts is refused here. Files are
+    not text: they are skipped (no form here takes one, and they stay out of request.POST).
     """
     boundary = request.content_params.get("boundary", "")
-    if not boundary.isascii():
-        return True
+    if not MultiPartParser.boundary_re.fullmatch(boundary):
+        return None
+    # As Django counts: the fields, and an empty part before and after the last boundary.
+    most_parts = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 2
     stream = LazyStream(ChunkIter(io.BytesIO(request.body), 64 * 1024))
     try:
-        for item_type, headers, part in Parser(stream, boundary.encode("ascii")):
+        for number, (item_type, headers, part) in enumerate(
+            Parser(stream, boundary.encode("ascii")), start=1
+        ):
+            if number > most_parts:
+                return f"The form has too many parts: at most {most_parts - 2} fields are taken."
             if item_type != FIELD:
                 exhaust(part)
                 continue
@@ -176,10 +173,10 @@ def multipart_fields_are_utf8(request) -> bool:
                     value = base64.b64decode(value)
             value.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        return NOT_UTF8
     except MultiPartParserError:
-        return True
-    return True
+        return None  # Django's own parse refuses it with a 400
+    return None
 
 
 class DatabaseUnavailableMiddleware:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from reviewsite.security_headers import static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -79,11 +81,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outside everything that can answer early (static files, the body and encoding
-    # guards, CSRF), so every response carries both headers.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything else that can answer early (the body and encoding guards, CSRF),
+    # so every response carries both headers; static files get them from whitenoise
+    # (WHITENOISE_ADD_HEADERS_FUNCTION).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reviewsite.middleware.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "reviewsite.middleware.RequestBodyLimitMiddleware",
     "reviewsite.middleware.StrictFormEncodingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,6 +177,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 # The trained models live here, one directory per version (see ml/artifacts.py).
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", VAR_DIR / "models"))

@@ -99,11 +99,15 @@ def start(
     var_dir: Path,
     log: Path,
     certificate: tuple[Path, Path] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> Gunicorn:
-    """`certificate` (certificate file, key file): gunicorn itself serves HTTPS with them."""
+    """`certificate` (certificate file, key file): gunicorn itself serves HTTPS with them;
+    `environment`: more variables for gunicorn, e.g. ACCESS_LOG."""
+    extra_environment = environment or {}
     port = free_port()
     environment = {
         **os.environ,
+        **extra_environment,
         "BIND": f"{HOST}:{port}",
         "WEB_CONCURRENCY": "2",
         "DATABASE_URL": database_url,

@@ -669,6 +669,20 @@ def test_an_export_sent_with_ids_of_no_row_answers_with_a_message_not_a_file(
     assert level == ERROR
 
 
+@pytest.mark.parametrize(
+    "changelist", ["admin:auth_user_changelist", "admin:auth_group_changelist"]
+)
+def test_djangos_own_admins_answer_ids_of_no_row_with_a_message_too(admin_client, changelist):
+    response = admin_client.post(
+        reverse(changelist), {"action": "delete_selected", "_selected_action": ["abc"]}, follow=True
+    )
+
+    assert response.status_code == 200
+    [(level, message)] = messages_of(response)
+    assert level == ERROR
+    assert "not rows of this list" in message
+
+
 def register_and_activate_new_model():
     model_version = ModelVersion.objects.get(is_active=True)
     ModelVersion.objects.create(

@@ -97,6 +97,33 @@ def test_valid_utf8_in_a_multipart_form_is_accepted_as_written(client, ozark, ac
     assert Review.objects.get().text == text
 
 
+def test_a_multipart_form_of_thousands_of_parts_is_refused_before_it_is_read(
+    client, ozark, active_model
+):
+    fields = {f"field{number}": b"x" for number in range(5000)}
+    body = multipart({"movie": str(ozark.pk).encode(), "review": b"Fine.", **fields})
+
+    response = client.post(HOME, data=body, content_type=MULTIPART)
+
+    assert response.status_code == 400
+    assert b"too many parts" in response.content
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("boundary", ["", " ", "x" * 201])
+def test_a_multipart_form_with_an_unusable_boundary_is_refused(
+    client, ozark, active_model, boundary
+):
+    body = multipart({"movie": str(ozark.pk).encode(), "review": b"Fine."})
+
+    response = client.post(
+        HOME, data=body, content_type=f'multipart/form-data; boundary="{boundary}"'
+    )
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
 @pytest.mark.parametrize("charset", ["iso-8859-1", "utf-16", "no-such-charset"])
 def test_a_form_declaring_a_charset_other_than_utf8_is_refused(
     client, ozark, active_model, charset

@@ -6,6 +6,8 @@ import re
 from urllib.parse import urlencode
 
 from reviews.models import Movie, Review
+from tests import live_gunicorn
+from tests.conftest import database_url
 from tests.live_gunicorn import Gunicorn, stop
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -23,6 +25,10 @@ def submit_review(server: Gunicorn, movie: Movie, text: str) -> int:
     return server.request("POST", "/", urlencode(form), headers)[0]
 
 
+def json_lines(server: Gunicorn) -> list[dict]:
+    return [json.loads(line) for line in server.log.read_text().splitlines() if line]
+
+
 def test_every_line_gunicorn_and_the_site_log_is_one_json_object(gunicorn):
     # get_or_create: an earlier transactional test may have flushed the migrated movies.
     movie, _ = Movie.objects.get_or_create(title="Ozark")
@@ -31,11 +37,33 @@ def test_every_line_gunicorn_and_the_site_log_is_one_json_object(gunicorn):
     assert gunicorn.request("GET", "/no-such-page/")[0] == 404
     stop(gunicorn.process)
 
-    lines = [json.loads(line) for line in gunicorn.log.read_text().splitlines() if line]
-
+    lines = json_lines(gunicorn)
     loggers = {line["logger"] for line in lines}
     assert {"gunicorn.error", "django.request", "reviews.services"} <= loggers
     [scored] = [line for line in lines if line["message"] == "review scored"]
     assert scored["review_id"] == Review.objects.get().pk
     assert any(line["message"].startswith("Booting worker") for line in lines)
     assert any(line["message"] == "Shutting down: Master" for line in lines)
+
+
+def test_requests_are_not_logged_unless_access_log_is_set(gunicorn):
+    assert gunicorn.request("GET", "/healthz")[0] == 200
+    stop(gunicorn.process)
+
+    assert "gunicorn.access" not in {line["logger"] for line in json_lines(gunicorn)}
+
+
+def test_with_access_log_set_each_request_is_logged_as_json(
+    transactional_db, active_model, tmp_path, settings
+):
+    with live_gunicorn.serving(
+        database_url=database_url(),
+        secret_key=settings.SECRET_KEY,
+        var_dir=tmp_path / "var",
+        log=tmp_path / "gunicorn.log",
+        environment={"ACCESS_LOG": "-"},
+    ) as server:
+        assert server.request("GET", "/healthz")[0] == 200
+
+    access = [line for line in json_lines(server) if line["logger"] == "gunicorn.access"]
+    assert any('"GET /healthz HTTP/1.1" 200' in line["message"] for line in access)

@@ -87,9 +87,24 @@ def test_compare_prints_ours_beside_the_tutorials_four_classifiers(db):
     ],
 )
 def test_a_count_or_seed_out_of_range_is_refused_before_any_work(db, option, value):
-    refusal = f"argument {option}: must be a whole number (of at least|from) .*'{value}'"
+    refusal = f"argument {option}: must be (a whole number of at least|at most) .*'{value}'"
     with pytest.raises(CommandError, match=refusal):
         call_command("train_model", option, value, stdout=io.StringIO())
+
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_comparison_too_small_to_train_on_is_refused_before_our_model_is_trained(db):
+    with pytest.raises(CommandError, match="a training size of 1 gives the tutorial's"):
+        call_command(
+            "train_model",
+            "--sample",
+            "400",
+            "--compare",
+            "--compare-training-size",
+            "1",
+            stdout=io.StringIO(),
+        )
 
     assert not ModelVersion.objects.exists()
 

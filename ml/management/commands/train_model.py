@@ -70,6 +70,12 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Training on {len(data)} labelled texts ({data.name})")
         try:
+            if options["compare"]:
+                # Refused now rather than after our model is trained and activated.
+                train, _ = dataset.stratified_split(data, seed=seed)
+                comparison.tutorial_training_set(
+                    train, size=options["compare_training_size"], seed=seed
+                )
             model_version = model_train(
                 data=data,
                 seed=seed,

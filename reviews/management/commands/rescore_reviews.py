@@ -21,7 +21,12 @@ def moment(text: str) -> datetime.datetime:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-    return timezone.make_aware(parsed, datetime.UTC) if timezone.is_naive(parsed) else parsed
+    if timezone.is_naive(parsed):
+        return timezone.make_aware(parsed, datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00, before the year 1 in UTC
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range") from None
 
 
 class Command(BaseCommand):
