@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 BIND ?= 127.0.0.1:8000
+VAR_DIR ?= var
 
 .PHONY: run setup test lint format secret-key superuser clean
 
@@ -35,10 +36,11 @@ format: $(VENV)/.dev
 superuser: setup
 	$(MANAGE) createsuperuser
 
-# The secret key is generated once, kept out of git (var/ is ignored), readable only by us.
-secret-key: var/secret_key
-var/secret_key:
-	@mkdir -p var
+# The secret key is generated once, kept out of git (var/ is ignored), readable only by us,
+# in VAR_DIR when set (as settings.py reads it).
+secret-key: $(VAR_DIR)/secret_key
+$(VAR_DIR)/secret_key:
+	@mkdir -p $(VAR_DIR)
 	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	@echo "Generated a secret key in $@"
 
@@ -52,7 +54,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VAR_DIR)/staticfiles .pytest_cache .ruff_cache
 
 # wrk for bench/load.py (the load test; see README "Load test"), installed once with apt-get.
 .PHONY: bench-tools
