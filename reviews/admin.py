@@ -23,7 +23,8 @@ from reviews.admin_paging import LargeTableAdminMixin
 from reviews.export import reviews_csv_lines
 from reviews.models import Movie, Prediction, Review, Sentiment
 from reviews.templatetags.review_format import percent
-from reviewsite.admin_mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin, is_row_id
+from reviewsite.admin_mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
+from reviewsite.row_ids import is_row_id
 
 EXCERPT_LENGTH = 80
 # A sign and a word, so the badge reads the same without colour.

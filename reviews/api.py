@@ -29,7 +29,6 @@ from reviews.api_docs import ApiDocsPage
 from reviews.forms import UNKNOWN_MOVIE, ReviewForm
 from reviews.models import Movie, Review
 from reviews.schemas import (
-    MAX_ID,
     Error,
     MovieOut,
     PredictIn,
@@ -41,6 +40,7 @@ from reviews.schemas import (
     ReviewPageOut,
     ValidationErrorBody,
 )
+from reviewsite.row_ids import MAX_ROW_ID
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def cursor_decode(cursor: str | None) -> tuple[datetime, int] | None:
         created, pk_text = raw.split("|")
         created_at = datetime.fromisoformat(created)
         pk = int(pk_text)
-        if created_at.tzinfo is None or not 1 <= pk <= MAX_ID:
+        if created_at.tzinfo is None or not 1 <= pk <= MAX_ROW_ID:
             raise ValueError(raw)
         created_at = created_at.astimezone(UTC)
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
@@ -348,7 +348,7 @@ def create_review(request: HttpRequest, payload: ReviewIn):
 )
 def get_review(
     request: HttpRequest,
-    review_id: int = Path(..., ge=1, le=MAX_ID, description="The review's id."),
+    review_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The review's id."),
 ):
     try:
         review = selectors.review_get(review_id=review_id)
@@ -370,7 +370,8 @@ def list_movies(request: HttpRequest):
     summary="One movie, with its review counts and share positive",
 )
 def get_movie(
-    request: HttpRequest, movie_id: int = Path(..., ge=1, le=MAX_ID, description="The movie's id.")
+    request: HttpRequest,
+    movie_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The movie's id."),
 ):
     try:
         return selectors.movie_get_with_stats(movie_id=movie_id)

@@ -3,9 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from reviews.models import Movie
+from reviewsite.row_ids import is_row_id
 
-# The largest id a database integer key can hold; a larger number names no movie.
-MAX_MOVIE_ID = 2**63 - 1
 # Said for a movie that is not in the list, whether the field or the insert finds out.
 UNKNOWN_MOVIE = "That movie is not in the list; choose one of the movies shown."
 
@@ -39,8 +38,7 @@ class MovieIdField(forms.ModelChoiceField):
         if self.to_field_name:
             return super().to_python(value).pk
         digits = str(value)
-        # str.isdigit() alone would take "²" and "١"; ids are plain ASCII digits.
-        if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_MOVIE_ID:
+        if is_row_id(digits):  # a larger number than a key holds names no movie
             return int(digits)
         raise forms.ValidationError(
             self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}

@@ -23,12 +23,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reviews.selectors import MovieStats
+from reviewsite.row_ids import MAX_ROW_ID
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_PREDICT_TEXTS = 100
-# Ids are 64-bit integers; a larger number can name nothing (and would overflow SQLite).
-MAX_ID = 2**63 - 1
 
 SentimentName = Literal["positive", "negative"]
 
@@ -182,7 +181,9 @@ class ReviewIn(BaseModel):
 
 
 class ReviewFilters(BaseModel):
-    movie: int | None = Field(None, ge=1, le=MAX_ID, description="Only this movie's reviews (id).")
+    movie: int | None = Field(
+        None, ge=1, le=MAX_ROW_ID, description="Only this movie's reviews (id)."
+    )
     sentiment: SentimentName | None = Field(None, description="Only this sentiment.")
     model_version: str | None = Field(
         None, max_length=64, description="Only reviews currently scored by this model version."

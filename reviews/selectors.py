@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from ml.classifier import ModelUnavailable, get_classifier
 from ml.highlight import Segment, decisive, highlight
 from reviews.models import Movie, Review, Sentiment
+from reviewsite.row_ids import is_row_id
 
 
 def review_list_latest(*, limit: int = 10) -> list[Review]:
@@ -123,11 +124,10 @@ def movie_get_with_stats(*, movie_id: int) -> Movie:
 def movie_get_by_title_or_id(*, title_or_id: str) -> Movie:
     """The movie with this exact title, or with this id when given in plain ASCII digits.
 
-    Raises Movie.DoesNotExist when there is none. An id beyond the key's range is simply no
-    movie: Django answers an out-of-range integer lookup with an empty result.
+    Raises Movie.DoesNotExist when there is none. A number beyond a key's range is no id,
+    so it is looked up as a title.
     """
-    # str.isdigit() alone would take "²" (which int() refuses) and "١" (which int() reads as 1).
-    if title_or_id.isascii() and title_or_id.isdigit():
+    if is_row_id(title_or_id):
         return Movie.objects.get(pk=int(title_or_id))
     return Movie.objects.get(title=title_or_id)
 

@@ -5,13 +5,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
-# The largest value a 64-bit database key can hold.
-MAX_ROW_ID = 2**63 - 1
-
-
-def is_row_id(value: str) -> bool:
-    """Plain ASCII digits naming a key the database can hold (str.isdigit() alone takes "²")."""
-    return value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ROW_ID
+from reviewsite.row_ids import is_row_id
 
 
 class ReadOnlyAdminMixin:
