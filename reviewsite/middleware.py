@@ -44,6 +44,24 @@ def refuse(request, status: int, title: str, message: str):
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
+class HeadWithoutBodyMiddleware:
+    """Answers HEAD with the GET's headers, Content-Length included, and no body.
+
+    Django renders the body anyway; gunicorn drops it, as HTTP says, but logs a warning for
+    each such response: a load balancer probing with HEAD would fill the log.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+            response.content = b""
+        return response
+
+
 class ContentSecurityPolicyMiddleware:
     """Adds the Content-Security-Policy header to every response (Django 5.2 has none)."""
 

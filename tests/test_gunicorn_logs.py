@@ -67,3 +67,15 @@ def test_with_access_log_set_each_request_is_logged_as_json(
 
     access = [line for line in json_lines(server) if line["logger"] == "gunicorn.access"]
     assert any('"GET /healthz HTTP/1.1" 200' in line["message"] for line in access)
+
+
+def test_a_head_request_gets_the_gets_length_and_logs_no_warning(gunicorn):
+    _, _, page = gunicorn.request("GET", "/healthz")
+
+    status, headers, body = gunicorn.request("HEAD", "/healthz")
+    stop(gunicorn.process)
+
+    assert status == 200 and body == ""
+    assert int(dict(headers)["Content-Length"]) == len(page.encode())
+
+    assert [line for line in json_lines(gunicorn) if line["level"] == "WARNING"] == []
