@@ -10,16 +10,16 @@ UNKNOWN_MOVIE = "That movie is not in the list; choose one of the movies shown."
 
 
 def refuse_lone_surrogates(text: str) -> None:
-    """Half of a UTF-16 pair is not text, and no database can store it.
+    """Half of a UTF-16 pair is not text, and no database can store (or look up) it.
 
-    Only JSON can carry one ("\\ud800"): a form's bytes are checked as UTF-8 before this.
+    Only the API's JSON can carry one ("\\ud800"): a form's bytes are checked as UTF-8
+    before this (reviewsite/middleware.py).
     """
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(
-            "The review holds an invalid character (half of a UTF-16 surrogate pair).",
-            code="surrogate_characters",
+            "Invalid character: half of a UTF-16 surrogate pair.", code="surrogate_characters"
         ) from None
 
 
@@ -36,6 +36,7 @@ class MovieIdField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         if self.to_field_name:
+            refuse_lone_surrogates(str(value))
             return super().to_python(value).pk
         digits = str(value)
         if is_row_id(digits):  # a larger number than a key holds names no movie

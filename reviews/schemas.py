@@ -47,18 +47,10 @@ def json_object(data):
     return data
 
 
-def refuse_unstorable_characters(value: str) -> str:
+def refuse_null_characters(value: str) -> str:
     # PostgreSQL text cannot hold NUL; the form refuses it in a review the same way.
     if "\x00" in value:
         raise PydanticCustomError("null_characters", "Null characters are not allowed.")
-    # Nor can any database hold half a UTF-16 pair, which only JSON ("\\ud800") can carry.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError(
-            "surrogate_characters",
-            "Invalid character: half of a UTF-16 surrogate pair.",
-        ) from None
     return value
 
 
@@ -177,7 +169,7 @@ class ReviewIn(BaseModel):
             raise PydanticCustomError(
                 "movie_type", "Give the movie's id (a number) or its exact title (a string)."
             )
-        return refuse_unstorable_characters(value) if isinstance(value, str) else value
+        return refuse_null_characters(value) if isinstance(value, str) else value
 
 
 class ReviewFilters(BaseModel):
@@ -203,8 +195,8 @@ class ReviewFilters(BaseModel):
 
     @field_validator("model_version", "cursor")
     @classmethod
-    def only_storable_characters(cls, value: str | None) -> str | None:
-        return None if value is None else refuse_unstorable_characters(value)
+    def no_null_characters(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_null_characters(value)
 
     @field_validator("created_after", "created_before", mode="before")
     @classmethod

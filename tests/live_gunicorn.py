@@ -7,6 +7,7 @@ needs transactional_db).
 
 import http.client
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "127.0.0.1"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REQUEST_TIMEOUT = 30
 
 
@@ -68,6 +70,18 @@ class Gunicorn:
             return response.status, response.getheaders(), response.read().decode()
         finally:
             connection.close()
+
+
+def form_session(server: "Gunicorn") -> tuple[str, dict[str, str]]:
+    """As a browser starts: GET / for the CSRF cookie and the form's token. Returns the
+    token and the headers to post the form with."""
+    _, headers, page = server.request("GET", "/")
+    cookie = next(value for name, value in headers if name.lower() == "set-cookie")
+    post_headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": cookie.split(";", 1)[0],
+    }
+    return CSRF_INPUT.search(page)[1], post_headers
 
 
 def wait_until_answering(server: Gunicorn, seconds: float) -> None:

@@ -5,7 +5,6 @@ gunicorn is started exactly as `make run` starts it (tests/live_gunicorn.py).
 
 import http.client
 import os
-import re
 import signal
 import threading
 import time
@@ -18,12 +17,11 @@ import pytest
 from django.db.models import Count
 
 from reviews.models import Movie, Prediction, Review
-from tests.live_gunicorn import Gunicorn, stop, worker_pids
+from tests.live_gunicorn import Gunicorn, form_session, stop, worker_pids
 
 SUBMISSIONS = 240
 THREADS = 6
 TEXT = "Worker-kill review {number}: a brilliant, moving film with a superb cast."
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
@@ -54,11 +52,7 @@ def post_reviews(server: Gunicorn, movie: Movie, numbers: Iterator[int], outcome
     """One browser-like client: fetch the form for its CSRF cookie and token, then post
     numbered reviews until the shared counter runs out. No retries: a retry could store a
     review twice legitimately, which would hide the duplicates this test looks for."""
-    _, headers, page = server.request("GET", "/")
-    cookie = next(value for name, value in headers if name.lower() == "set-cookie")
-    csrf_cookie = cookie.split(";", 1)[0]
-    token = CSRF_INPUT.search(page).group(1)
-    post_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": csrf_cookie}
+    token, post_headers = form_session(server)
     outcomes.ready.wait(timeout=60)
     for number in numbers:
         body = urlencode(

@@ -2,26 +2,17 @@
 own lines (start, workers, shutdown) included, beside the site's."""
 
 import json
-import re
 from urllib.parse import urlencode
 
 from reviews.models import Movie, Review
 from tests import live_gunicorn
 from tests.conftest import database_url
-from tests.live_gunicorn import Gunicorn, stop
-
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+from tests.live_gunicorn import Gunicorn, form_session, stop
 
 
 def submit_review(server: Gunicorn, movie: Movie, text: str) -> int:
-    _, headers, page = server.request("GET", "/")
-    cookie = next(value.split(";")[0] for name, value in headers if name == "Set-Cookie")
-    form = {
-        "csrfmiddlewaretoken": CSRF_INPUT.search(page)[1],
-        "movie": movie.pk,
-        "review": text,
-    }
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    token, headers = form_session(server)
+    form = {"csrfmiddlewaretoken": token, "movie": movie.pk, "review": text}
     return server.request("POST", "/", urlencode(form), headers)[0]
 
 

@@ -71,8 +71,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Training on {len(data)} labelled texts ({data.name})")
         try:
             if options["compare"]:
-                # Refused now rather than after our model is trained and activated.
-                train, _ = dataset.stratified_split(data, seed=seed)
+                # The split model_train measures on (the same data and seed give the same
+                # split). A tutorial sample too small is refused now, not after our model is
+                # trained and activated.
+                train, test = dataset.stratified_split(data, seed=seed)
                 comparison.tutorial_training_set(
                     train, size=options["compare_training_size"], seed=seed
                 )
@@ -91,11 +93,9 @@ class Command(BaseCommand):
         )
         if options["compare"]:
             self.stdout.write("Comparing with the tutorial's classifiers on the same split:")
-            # The split model_train measured on: the same data and seed give the same split.
-            train, held_out = dataset.stratified_split(data, seed=seed)
             rows = comparison.compare(
                 train,
-                held_out,
+                test,
                 ours=("ours (NB-weighted n-gram LR)", build_pipeline(seed=seed)),
                 tutorial_training_size=options["compare_training_size"],
                 seed=seed,

@@ -1,10 +1,6 @@
 """Re-score stored reviews with the active model (a thin shell around reviews_rescore)."""
 
-import argparse
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from ml.classifier import ModelUnavailable
 from reviews.models import Movie
@@ -12,21 +8,7 @@ from reviews.parallel import RescoreWorkerFailed
 from reviews.progress import ProgressReporter
 from reviews.selectors import reviews_matching
 from reviews.services import VersionNeedsDryRun, reviews_rescore
-from reviewsite.command_arguments import non_negative_int, positive_int
-
-
-def moment(text: str) -> datetime.datetime:
-    """An ISO date or date-time; one without a time zone is taken as UTC."""
-    try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-    if timezone.is_naive(parsed):
-        return timezone.make_aware(parsed, datetime.UTC)
-    try:
-        return parsed.astimezone(datetime.UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+05:00, before the year 1 in UTC
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range") from None
+from reviewsite.command_arguments import moment, non_negative_int, positive_int
 
 
 class Command(BaseCommand):
