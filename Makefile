@@ -15,12 +15,10 @@ run: setup
 	@echo "Serving on http://$(BIND)/  (Ctrl-C stops it)"
 	@echo "Admin: http://$(BIND)/admin/  -- create a login with: $(MANAGE) createsuperuser"
 	@echo ""
-	BIND=$(BIND) exec $(BIN)/gunicorn --config reviewsite/gunicorn_conf.py reviewsite.wsgi
+	BIND=$(BIND) exec $(BIN)/gunicorn --config reviewsite/serving/gunicorn_conf.py reviewsite.wsgi
 
 setup: $(VENV)/.runtime secret-key
-	$(MANAGE) migrate --noinput --verbosity 0
-	$(MANAGE) train_model --if-none-active
-	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) setup_site
 
 test: $(VENV)/.dev secret-key
 	$(BIN)/pytest $(PYTEST_ARGS)

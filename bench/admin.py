@@ -408,7 +408,7 @@ def measure(client, name: str, url: str, params: dict, repeat: int) -> dict:
     model = {"reviews": Review, "movies": Movie, "predictions": Prediction}.get(
         name.split(":")[0], ModelVersion
     )
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     per_page = model_admin.list_per_page
     model_admin.list_per_page = 20
     try:

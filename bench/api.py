@@ -6,7 +6,7 @@ throughput; prints JSON.
 
 Sets up a throwaway site in a temporary directory (an SQLite database, a model trained on a
 sample of the bundled data, an API token), then serves it exactly as `make run` does
-(`gunicorn --config reviewsite/gunicorn_conf.py reviewsite.wsgi`, BIND on a free port of
+(`gunicorn --config reviewsite/serving/gunicorn_conf.py reviewsite.wsgi`, BIND on a free port of
 127.0.0.1), and posts batches of 100 IMDB reviews to /api/predict.
 
 The figure to watch is `ratio_to_classifier`: the API's texts per second, one request at a
@@ -173,7 +173,7 @@ def side_by_side(port: int, batches, bodies, token: str, seconds: float) -> tupl
 def start_gunicorn(environment: dict[str, str], log: Path) -> subprocess.Popen:
     """gunicorn as `make run` starts it, in its own process group so it can be stopped."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [str(gunicorn), "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"]
+    command = [str(gunicorn), "--config", "reviewsite/serving/gunicorn_conf.py", "reviewsite.wsgi"]
     with open(log, "wb") as output:
         return subprocess.Popen(
             command,

@@ -5,7 +5,7 @@
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/load_bench
 
 Starts the tutorial's app (../shared/anchors/tutorial_app/run.sh: gunicorn, 2 workers) and
-ours (gunicorn with reviewsite/gunicorn_conf.py, 2 workers, as `make run` starts it) on two
+ours (gunicorn with reviewsite/serving/gunicorn_conf.py, 2 workers, as `make run` starts it) on two
 free ports of 127.0.0.1, then with wrk (2 threads, 8 connections, same duration, one app at
 a time) POSTs the same median-length IMDB review to each: the tutorial's body.txt as it is,
 and for ours the same review text with our field names and a valid CSRF cookie and token
@@ -276,7 +276,7 @@ def start_ours(stack: ExitStack, environment: dict) -> Server:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = Server(
         "ours",
-        [str(gunicorn), "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"],
+        [str(gunicorn), "--config", "reviewsite/serving/gunicorn_conf.py", "reviewsite.wsgi"],
         cwd=PROJECT,
         env={**environment, "BIND": f"{HOST}:{port}"},
         port=port,

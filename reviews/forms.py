@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from reviews.models import Movie
-from reviewsite.row_ids import is_row_id
+from reviews.parsing import is_row_id
 
 # Said for a movie that is not in the list, whether the field or the insert finds out.
 UNKNOWN_MOVIE = "That movie is not in the list; choose one of the movies shown."
@@ -13,7 +13,7 @@ def refuse_lone_surrogates(text: str) -> None:
     """Half of a UTF-16 pair is not text, and no database can store (or look up) it.
 
     Only the API's JSON can carry one ("\\ud800"): a form's bytes are checked as UTF-8
-    before this (reviewsite/middleware.py).
+    before this (reviewsite/middleware/request_guards.py).
     """
     try:
         text.encode("utf-8")
@@ -27,7 +27,7 @@ class MovieIdField(forms.ModelChoiceField):
     """Offers the movies in a <select>, and cleans the choice to the movie's id.
 
     A number is only checked for its form here, not looked up: the statement that stores
-    the review checks the movie exists (services.review_create raises UnknownMovie), which
+    the review checks the movie exists (services.scoring.review_create raises UnknownMovie), which
     saves every form submission a query. A title (the API's other way to name a movie)
     is looked up.
     """

@@ -6,12 +6,20 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from ml import labels
 from ml.models import ModelVersion
 
 
 class Sentiment(models.TextChoices):
-    POSITIVE = "positive", "Positive"
-    NEGATIVE = "negative", "Negative"
+    POSITIVE = labels.POSITIVE, "Positive"
+    NEGATIVE = labels.NEGATIVE, "Negative"
+
+
+# Confidence is max(p, 1 - p) for p = probability_positive (ml.labels.confidence). Sorting by
+# it is sorting by (p - 0.5)^2 - 0.25 = p*p - p. That form has no constant in it (a constant
+# becomes a query parameter, which SQLite cannot match with an index expression), so the
+# index review_confidence, on exactly this expression, serves the admin's sort.
+CONFIDENCE_ORDER = F("probability_positive") * F("probability_positive") - F("probability_positive")
 
 
 class Movie(models.Model):
@@ -30,7 +38,7 @@ class Movie(models.Model):
 class Review(models.Model):
     """A review and its current prediction, kept on the row so lists filter and sort cheaply.
 
-    The current fields always equal the review's newest Prediction (reviews/services.py
+    The current fields always equal the review's newest Prediction (reviews/services/scoring.py
     writes both in one transaction).
     """
 
@@ -66,12 +74,8 @@ class Review(models.Model):
             models.Index(
                 fields=["movie", "sentiment", "probability_positive"], name="review_movie_stats"
             ),
-            # Sorting by confidence: p*p - p falls as max(p, 1 - p) rises; it must match
-            # reviews.admin_selectors.CONFIDENCE_ORDER exactly for the index to be used.
-            models.Index(
-                F("probability_positive") * F("probability_positive") - F("probability_positive"),
-                name="review_confidence",
-            ),
+            # Sorting by confidence (CONFIDENCE_ORDER, above).
+            models.Index(CONFIDENCE_ORDER, name="review_confidence"),
             # The admin's "flipped" filter.
             models.Index(fields=["previous_sentiment", "sentiment"], name="review_flipped"),
         ]
@@ -85,7 +89,7 @@ class Review(models.Model):
     @property
     def confidence(self) -> float:
         """How sure the model is of the sentiment it gave, from 0.5 to 1."""
-        return max(self.probability_positive, 1 - self.probability_positive)
+        return labels.confidence(self.probability_positive)
 
 
 class Prediction(models.Model):
@@ -115,7 +119,7 @@ class Prediction(models.Model):
 
     @property
     def confidence(self) -> float:
-        return max(self.probability_positive, 1 - self.probability_positive)
+        return labels.confidence(self.probability_positive)
 
 
 class ApiToken(models.Model):

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("reviews/<int:review_id>/", views.review_detail, name="review_detail"),
     path("movies/<int:movie_id>/", views.movie_detail, name="movie_detail"),
+    path("healthz", views.healthz, name="healthz"),
 ]

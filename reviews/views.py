@@ -3,14 +3,24 @@
 import logging
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.db import DatabaseError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ml.classifier import ModelUnavailable
-from reviews import selectors, services
+from ml.classifier import ModelUnavailable, get_active_classifier
 from reviews.forms import ReviewForm
 from reviews.models import Movie, Review
+from reviews.selectors.movies import MovieStats, movie_get_with_stats
+from reviews.selectors.reviews import (
+    review_explained,
+    review_get,
+    review_list_latest,
+    reviews_of_movie,
+)
+from reviews.selectors.site import database_check
+from reviews.services.scoring import UnknownMovie, review_create
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +39,10 @@ def home(request):
         form = ReviewForm(request.POST)
         if form.is_valid():
             try:
-                review = services.review_create(
+                review = review_create(
                     movie_id=form.cleaned_data["movie"], text=form.cleaned_data["review"]
                 )
-            except services.UnknownMovie:
+            except UnknownMovie:
                 form.refuse_unknown_movie()
                 status = 400
             except ModelUnavailable as error:
@@ -50,7 +60,7 @@ def home(request):
     context = {
         "form": form,
         "model_error": model_error,
-        "latest_reviews": selectors.review_list_latest(limit=10),
+        "latest_reviews": review_list_latest(limit=10),
     }
     return render(request, "reviews/home.html", context, status=status)
 
@@ -58,16 +68,36 @@ def home(request):
 @require_http_methods(["GET", "HEAD"])
 def review_detail(request, review_id: int):
     try:
-        review = selectors.review_get(review_id=review_id)
+        review = review_get(review_id=review_id)
     except Review.DoesNotExist:
         raise Http404("No review with that number.") from None
-    context = {"review": review, "explained": selectors.review_explained(review=review)}
+    context = {"review": review, "explained": review_explained(review=review)}
     return render(request, "reviews/review_detail.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
 def movie_detail(request, movie_id: int):
-    movie = get_object_or_404(Movie, pk=movie_id)
-    page = Paginator(selectors.movie_reviews(movie=movie), 20).get_page(request.GET.get("page"))
-    context = {"movie": movie, "page": page, "stats": selectors.movie_stats(movie=movie)}
+    try:
+        movie = movie_get_with_stats(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404("No movie with that number.") from None
+    page = Paginator(reviews_of_movie(movie=movie), 20).get_page(request.GET.get("page"))
+    context = {"movie": movie, "page": page, "stats": MovieStats.of(movie)}
     return render(request, "reviews/movie_detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    """200 with the active model version when all is well; 503 naming what is not."""
+    try:
+        database_check()
+    except DatabaseError as error:
+        return JsonResponse({"status": "unavailable", "database": str(error)}, status=503)
+    try:
+        classifier = get_active_classifier()
+    except ModelUnavailable as error:
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", "model": str(error)}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "model_version": classifier.version})

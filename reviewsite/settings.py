@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from reviewsite.security_headers import static_file_headers
+from reviewsite.middleware.headers import static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -75,27 +75,30 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Serves the API docs page (Swagger UI) from its own static files, not a CDN.
+    "ninja",
     "ml",
     "reviews",
 ]
 
+# The site's own middleware is described in one place: reviewsite/middleware/__init__.py.
 MIDDLEWARE = [
-    "reviewsite.middleware.HeadWithoutBodyMiddleware",
+    "reviewsite.middleware.headers.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything else that can answer early (the body and encoding guards, CSRF),
     # so every response carries both headers; static files get them from whitenoise
     # (WHITENOISE_ADD_HEADERS_FUNCTION).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "reviewsite.middleware.ContentSecurityPolicyMiddleware",
-    "reviewsite.middleware.RequestBodyLimitMiddleware",
-    "reviewsite.middleware.StrictFormEncodingMiddleware",
+    "reviewsite.middleware.headers.ContentSecurityPolicyMiddleware",
+    "reviewsite.middleware.request_guards.RequestBodyLimitMiddleware",
+    "reviewsite.middleware.request_guards.StrictFormEncodingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "reviewsite.middleware.DatabaseUnavailableMiddleware",
+    "reviewsite.middleware.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "reviewsite.urls"
@@ -149,11 +152,6 @@ def database_from_environment() -> dict:
 
 
 DATABASES = {"default": database_from_environment()}
-# On PostgreSQL the form's insert is a prepared statement: parsed and planned once per
-# connection, which took about 40 % off the server's CPU per submission (bench/insert.py).
-# Turn it off behind a pooler that cannot keep prepared statements: PgBouncer in transaction
-# mode before 1.21, or 1.21 to 1.23 without max_prepared_statements set.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

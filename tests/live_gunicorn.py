@@ -1,6 +1,6 @@
 """gunicorn started exactly as `make run` starts it, for tests that need a real server.
 
-reviewsite/gunicorn_conf.py, the preloaded app, two workers, the test database: what the
+reviewsite/serving/gunicorn_conf.py, the preloaded app, two workers, the test database: what the
 server stores is committed and visible to the test (the `gunicorn` fixture in conftest.py
 needs transactional_db).
 """
@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from tests import PROJECT
+
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "127.0.0.1"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -142,7 +143,7 @@ def start(
     )
     with log.open("w") as output:
         process = subprocess.Popen(
-            [GUNICORN, "--config", "reviewsite/gunicorn_conf.py", "reviewsite.wsgi"],
+            [GUNICORN, "--config", "reviewsite/serving/gunicorn_conf.py", "reviewsite.wsgi"],
             cwd=PROJECT,
             env=environment,
             stdout=output,

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ml import comparison, dataset
 from ml.classifier import active_model_exists
+from ml.management.arguments import positive_int, random_seed
 from ml.pipeline import build_pipeline
 from ml.services import model_train
-from reviewsite.command_arguments import positive_int, random_seed
 
 
 class Command(BaseCommand):

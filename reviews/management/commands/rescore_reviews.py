@@ -3,12 +3,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.classifier import ModelUnavailable
+from ml.management.arguments import non_negative_int, positive_int
+from reviews.management.arguments import moment
+from reviews.management.progress import ProgressReporter
 from reviews.models import Movie
-from reviews.parallel import RescoreWorkerFailed
-from reviews.progress import ProgressReporter
-from reviews.selectors import reviews_matching
-from reviews.services import VersionNeedsDryRun, reviews_rescore
-from reviewsite.command_arguments import moment, non_negative_int, positive_int
+from reviews.selectors.reviews import reviews_matching
+from reviews.services.parallel import RescoreWorkerFailed
+from reviews.services.rescoring import VersionNeedsDryRun, reviews_rescore
 
 
 class Command(BaseCommand):

@@ -1,0 +1,128 @@
+"""The model registry (ml's ModelVersion) in the admin: read-only, except "Activate", which
+goes through ml.services.model_activate like `manage.py activate_model`.
+
+It lives here, not in ml, because it counts each version's predictions: reviews depends on
+ml, never the other way round."""
+
+import json
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+from ml.classifier import ModelUnavailable
+from ml.models import ModelVersion
+from ml.services import model_activate
+from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
+from reviews.models import Prediction
+
+# metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
+EVALUATION_PREFIX = "held_out"
+
+
+def evaluations(metrics: dict) -> list[dict]:
+    """The metrics' evaluations as table rows; missing values stay None."""
+    rows = []
+    for name, result in metrics.items():
+        if not (name.startswith(EVALUATION_PREFIX) and isinstance(result, dict)):
+            continue
+        source = name.removeprefix(EVALUATION_PREFIX).lstrip("_")
+        f1 = result.get("f1") or {}
+        matrix = result.get("confusion_matrix")
+        rows.append(
+            {
+                "name": f"held-out: {source}" if source else "held-out: all",
+                "n": result.get("n"),
+                "accuracy": result.get("accuracy"),
+                "f1_negative": f1.get("negative"),
+                "f1_positive": f1.get("positive"),
+                "brier": result.get("brier"),
+                # Rows are the true labels, columns the predicted ones: [negative, positive].
+                "confusion": matrix if matrix and len(matrix) == 2 else None,
+            }
+        )
+    return rows
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["version", "created_at", "is_active", "accuracy", "reviews_scored"]
+    list_filter = ["is_active"]
+    show_full_result_count = False
+    actions = ["activate"]
+    fields = [
+        "version",
+        "created_at",
+        "is_active",
+        "metrics_table",
+        "reviews_scored",
+        "reviews_current",
+        "artifact_path",
+        "sha256",
+        "training_data_summary",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A subquery, not a join: counting the versions then reads no predictions.
+        scored = (
+            Prediction.objects.filter(model_version=OuterRef("pk"))
+            .order_by()
+            .values("model_version")
+            .annotate(count=Count("*"))  # COUNT(*) can be answered from the index alone
+            .values("count")
+        )
+        return super().get_queryset(request).annotate(reviews_scored=Coalesce(Subquery(scored), 0))
+
+    def has_activate_permission(self, request) -> bool:
+        return request.user.has_perm("ml.change_modelversion")
+
+    @admin.display(description="Held-out accuracy")
+    def accuracy(self, model_version: ModelVersion) -> str:
+        value = (model_version.metrics.get(EVALUATION_PREFIX) or {}).get("accuracy")
+        return "–" if value is None else f"{value:.1%}"
+
+    @admin.display(description="Reviews scored", ordering="reviews_scored")
+    def reviews_scored(self, model_version: ModelVersion) -> int:
+        return model_version.reviews_scored
+
+    @admin.display(description="Reviews it is the current prediction of")
+    def reviews_current(self, model_version: ModelVersion) -> int:
+        return model_version.reviews.count()
+
+    @admin.display(description="Metrics")
+    def metrics_table(self, model_version: ModelVersion) -> str:
+        return render_to_string(
+            "admin/ml/modelversion/metrics.html",
+            {
+                "evaluations": evaluations(model_version.metrics),
+                "training_seconds": model_version.metrics.get("training_seconds"),
+            },
+        )
+
+    @admin.display(description="Training data")
+    def training_data_summary(self, model_version: ModelVersion) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(model_version.training_data, indent=2))
+
+    @admin.action(description="Activate the selected version", permissions=["activate"])
+    def activate(self, request, queryset):
+        versions = list(queryset.values_list("version", flat=True)[:2])
+        if len(versions) != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        try:
+            model_version = model_activate(version=versions[0])
+        except ModelUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Model {model_version.version} is now active; running workers switch to it "
+            f"within {settings.MODEL_REFRESH_SECONDS:g} s. Stored reviews keep their "
+            "predictions until re-scored (the reviews' “Re-score with the active model” "
+            "action, or `manage.py rescore_reviews`).",
+            messages.SUCCESS,
+        )

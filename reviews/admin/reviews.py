@@ -1,0 +1,172 @@
+"""Reviews: the list staff filter and sort, a review's read-only page, re-score and export."""
+
+from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from ml.classifier import ModelUnavailable
+from reviews.admin.display import sentiment_badge
+from reviews.admin.export import reviews_csv_lines
+from reviews.admin.filters import (
+    ConfidenceBandFilter,
+    FlippedFilter,
+    ModelVersionFilter,
+    SentimentFilter,
+    StaleFilter,
+)
+from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
+from reviews.admin.paging import LargeTableAdminMixin
+from reviews.models import CONFIDENCE_ORDER, Prediction, Review
+from reviews.selectors.reviews import review_explanation_each_way
+from reviews.services.rescoring import reviews_rescore
+from reviews.templatetags.review_format import percent
+
+EXCERPT_LENGTH = 80
+
+
+class PredictionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Prediction
+    fields = [
+        "created_at",
+        "model_version",
+        "sentiment_badge",
+        "confidence",
+        "probability_positive",
+    ]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Prediction history (newest first)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("model_version")
+
+    @admin.display(description="Sentiment")
+    def sentiment_badge(self, prediction: Prediction) -> str:
+        return sentiment_badge(prediction.sentiment)
+
+    @admin.display(description="Confidence")
+    def confidence(self, prediction: Prediction) -> str:
+        return percent(prediction.confidence)
+
+
+@admin.register(Review)
+class ReviewAdmin(
+    CheckedSelectionAdminMixin, ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
+):
+    list_display = [
+        "movie",
+        "excerpt",
+        "sentiment_badge",
+        "confidence",
+        "model_version",
+        "created_at",
+    ]
+    list_display_links = ["excerpt"]
+    list_filter = [
+        SentimentFilter,
+        "movie",
+        ModelVersionFilter,
+        "created_at",
+        ConfidenceBandFilter,
+        StaleFilter,
+        FlippedFilter,
+    ]
+    list_select_related = ["movie", "model_version"]
+    date_hierarchy = "created_at"
+    search_fields = ["text", "movie__title"]
+    search_help_text = "Words in the review text, or the movie title."
+    # Sorting by movie or version would sort the whole table on every page.
+    sortable_by = ["confidence", "created_at"]
+    actions = ["rescore", "export_csv"]
+    fieldsets = [
+        ("Review", {"fields": ["movie", "created_at", "text"]}),
+        (
+            "Current prediction",
+            {
+                "fields": [
+                    "sentiment_badge",
+                    "confidence",
+                    "probability_positive",
+                    "model_version",
+                    "scored_at",
+                    "previous_prediction",
+                ]
+            },
+        ),
+        ("Words that decided it", {"fields": ["explanation"]}),
+    ]
+    readonly_fields = [
+        "movie",
+        "created_at",
+        "text",
+        "sentiment_badge",
+        "confidence",
+        "probability_positive",
+        "model_version",
+        "scored_at",
+        "previous_prediction",
+        "explanation",
+    ]
+    inlines = [PredictionInline]
+
+    def has_rescore_permission(self, request) -> bool:
+        return request.user.has_perm("reviews.change_review")
+
+    @admin.display(description="Review")
+    def excerpt(self, review: Review) -> str:
+        return Truncator(review.text).chars(EXCERPT_LENGTH)
+
+    @admin.display(description="Sentiment", ordering="sentiment")
+    def sentiment_badge(self, review: Review) -> str:
+        return sentiment_badge(review.sentiment)
+
+    @admin.display(description="Confidence", ordering=CONFIDENCE_ORDER)
+    def confidence(self, review: Review) -> str:
+        return percent(review.confidence)
+
+    @admin.display(description="Previous prediction")
+    def previous_prediction(self, review: Review) -> str:
+        if not review.previous_sentiment:
+            return "None: scored by one model only"
+        if review.previous_sentiment == review.sentiment:
+            return format_html("{} (unchanged)", sentiment_badge(review.previous_sentiment))
+        return format_html("{} (flipped)", sentiment_badge(review.previous_sentiment))
+
+    @admin.display(description="Explanation")
+    def explanation(self, review: Review) -> str:
+        positive, negative = review_explanation_each_way(review=review)
+        return render_to_string(
+            "admin/reviews/review/explanation.html",
+            {"positive": positive, "negative": negative, "review": review},
+        )
+
+    @admin.action(description="Re-score with the active model", permissions=["rescore"])
+    def rescore(self, request, queryset):
+        try:
+            # The list's joins are for display; scoring reads the review rows only.
+            result = reviews_rescore(reviews=queryset.select_related(None))
+        except ModelUnavailable as error:
+            self.message_user(request, f"Nothing re-scored: {error}", messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Re-scored {result.scored} review(s) with model {result.target_version} in "
+            f"{result.seconds:.1f} s ({result.skipped} already scored by it). "
+            f"{result.changed} changed sentiment: {result.to_positive} to positive, "
+            f"{result.to_negative} to negative.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = StreamingHttpResponse(
+            reviews_csv_lines(queryset), content_type="text/csv; charset=utf-8"
+        )
+        filename = f"reviews-{timezone.now():%Y%m%d-%H%M%S}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

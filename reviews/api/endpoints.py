@@ -1,0 +1,146 @@
+"""The API's endpoints, as thin as the pages: parse the request, call one service or
+selector, present the result."""
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+from ninja.errors import HttpError
+
+from ml.classifier import get_active_classifier
+from reviews.api.auth import WRITE_AUTH
+from reviews.api.errors import InvalidInput
+from reviews.api.pagination import cursor_decode, cursor_encode
+from reviews.api.schemas import (
+    Error,
+    MovieOut,
+    PredictIn,
+    PredictionOut,
+    PredictOut,
+    ReviewDetailOut,
+    ReviewFilters,
+    ReviewIn,
+    ReviewPageOut,
+    ValidationErrorBody,
+)
+from reviews.api.validation import review_form_cleaned, texts_cleaned
+from reviews.forms import UNKNOWN_MOVIE
+from reviews.models import Movie, Review
+from reviews.parsing import MAX_ROW_ID
+from reviews.selectors.movies import movie_get_with_stats, movies_with_stats
+from reviews.selectors.reviews import review_explanation, review_get, review_page
+from reviews.services.scoring import UnknownMovie, review_create
+
+WRITE_ERRORS = {
+    400: Error,
+    401: Error,
+    403: Error,
+    413: Error,
+    422: ValidationErrorBody,
+    503: Error,
+}
+
+reviews_router = Router(tags=["reviews"])
+movies_router = Router(tags=["movies"])
+predictions_router = Router(tags=["predictions"])
+
+
+def review_detail(review: Review) -> Review:
+    """The review, for ReviewDetailOut: with the words that decided its prediction."""
+    review.explanation = [
+        {"term": term, "weight": weight} for term, weight in review_explanation(review=review)
+    ]
+    return review
+
+
+@reviews_router.get(
+    "",
+    response={200: ReviewPageOut, 422: ValidationErrorBody, 503: Error},
+    summary="List reviews, newest first",
+)
+def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]):
+    """Filter by movie, sentiment, model version and creation time. Pages hold `limit`
+    reviews (at most 100); follow `next_cursor` for the next one. Paging is by position,
+    so reviews written meanwhile never repeat or shift a review onto another page."""
+    page = review_page(
+        movie_id=filters.movie,
+        sentiment=filters.sentiment,
+        model_version=filters.model_version,
+        created_after=filters.created_after,
+        created_before=filters.created_before,
+        after=cursor_decode(filters.cursor),
+        limit=filters.limit,
+    )
+    return {"items": page.reviews, "next_cursor": cursor_encode(page.next_position)}
+
+
+@reviews_router.post(
+    "",
+    auth=WRITE_AUTH,
+    response={201: ReviewDetailOut, **WRITE_ERRORS},
+    summary="Score a review and store it",
+)
+def create_review(request: HttpRequest, payload: ReviewIn):
+    """Checked exactly like the site's form (same rules, same messages), scored by the
+    active model, and stored with its prediction. Answers with the stored review, its
+    sentiment, probability, model version and the words that decided it."""
+    cleaned = review_form_cleaned(payload)
+    try:
+        review = review_create(movie_id=cleaned["movie"], text=cleaned["review"])
+    except UnknownMovie:
+        raise InvalidInput({"movie": [UNKNOWN_MOVIE]}) from None
+    return Status(201, review_detail(review))
+
+
+@reviews_router.get(
+    "/{review_id}",
+    response={200: ReviewDetailOut, 404: Error, 422: ValidationErrorBody, 503: Error},
+    summary="One review, with the words that decided it",
+)
+def get_review(
+    request: HttpRequest,
+    review_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The review's id."),
+):
+    try:
+        review = review_get(review_id=review_id)
+    except Review.DoesNotExist:
+        raise HttpError(404, "No review with that number.") from None
+    return review_detail(review)
+
+
+@movies_router.get(
+    "", response={200: list[MovieOut], 503: Error}, summary="All movies, with review counts"
+)
+def list_movies(request: HttpRequest):
+    return movies_with_stats()
+
+
+@movies_router.get(
+    "/{movie_id}",
+    response={200: MovieOut, 404: Error, 422: ValidationErrorBody, 503: Error},
+    summary="One movie, with its review counts and share positive",
+)
+def get_movie(
+    request: HttpRequest,
+    movie_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The movie's id."),
+):
+    try:
+        return movie_get_with_stats(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise HttpError(404, "No movie with that number.") from None
+
+
+@predictions_router.post(
+    "",
+    auth=WRITE_AUTH,
+    response={200: PredictOut, **WRITE_ERRORS},
+    summary="Predict the sentiment of up to 100 texts; nothing is stored",
+)
+def predict(request: HttpRequest, payload: PredictIn):
+    """Each text is checked like a review; all are scored with one batch call of the active
+    model, in the order given."""
+    texts = texts_cleaned(payload.texts)
+    classifier = get_active_classifier()
+    scores = classifier.predict_batch(texts)
+    return {
+        "model_version": classifier.version,
+        "predictions": [PredictionOut.of(score) for score in scores],
+    }

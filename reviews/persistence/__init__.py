@@ -1,0 +1,1 @@
+"""Writes in bulk SQL: the database-specific fast paths live here and only here."""

@@ -1,0 +1,1 @@
+"""Reads: review lists and pages, per-movie statistics, the admin's review filters."""

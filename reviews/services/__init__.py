@@ -1,0 +1,1 @@
+"""Writes: scoring and storing reviews (the one path), re-scoring, API tokens."""
