@@ -54,7 +54,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 clean:
 	rm -rf $(VENV) $(VAR_DIR)/staticfiles .pytest_cache .ruff_cache
 
-# wrk for bench/load.py (the load test; see README "Load test"), installed once with apt-get.
+# wrk for bench/load.py (the load test; see bench/README.md), installed once with apt-get.
 .PHONY: bench-tools
 bench-tools:
 	@command -v wrk >/dev/null || { \

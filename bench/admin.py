@@ -283,7 +283,7 @@ def build(arguments: argparse.Namespace) -> float:
 def proposed_indexes() -> list:
     from django.db.models import F, Index
 
-    from reviews.admin_selectors import CONFIDENCE_ORDER
+    from reviews.models import CONFIDENCE_ORDER
 
     p = F("probability_positive")
     assert str(CONFIDENCE_ORDER) == str(p * p - p)

@@ -99,7 +99,7 @@ def prepare_site(train_sample: int) -> str:
 
     from ml.dataset import load_bundled, sample
     from ml.services import model_train
-    from reviews.tokens import api_token_create
+    from reviews.services.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     model_train(data=sample(load_bundled(), size=train_sample, seed=0))

@@ -165,7 +165,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 # The site (admin included) is in English only: without the translation machinery every
 # gettext and date or number format is a plain lookup, and pages render with less CPU
-# (README, "Load test").
+# (bench/README.md, load.py).
 USE_I18N = False
 USE_TZ = True
 
