@@ -11,6 +11,7 @@ from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
@@ -20,6 +21,8 @@ from sklearn.metrics import accuracy_score, brier_score_loss, confusion_matrix, 
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from ml import features as ml_features
+from ml.features import review_features
 from ml.labels import POSITIVE_THRESHOLD
 
 # 2**23 hashed columns for the ~5.3M distinct 1-3grams of the bundled data: in 5-fold
@@ -94,8 +97,7 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
             for train, test in folds.split(np.zeros(len(y)), y):
                 fold_coef, fold_intercept = self._fit_linear(X[train], y[train])
                 out_of_fold[test] = X[test] @ fold_coef + fold_intercept
-            platt = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y)
-            scale, shift = platt.coef_[0, 0], platt.intercept_[0]
+            scale, shift = platt_scaling(out_of_fold, y)
             coef, intercept = coef * scale, intercept * scale + shift
         self.coef_ = coef.reshape(1, -1).astype(np.float32)
         self.intercept_ = np.array([intercept])
@@ -150,6 +152,88 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= POSITIVE_THRESHOLD).astype(int)
 
 
+class LengthCalibratedNBLR(NBLogisticRegression):
+    """NB-LR whose Platt scaling is fitted separately for each band of text length.
+
+    One scaling for all texts left one-word reviews "99% sure": a short text's few features
+    each carry the weight L2 normalisation gives them (1 for a lone feature, against
+    1/sqrt(600) in an IMDB review), so its log-odds reach extremes a longer text's never
+    do. Each band of distinct-feature counts (``length_bands``, the upper bounds of all but
+    the last) gets its own out-of-fold Platt scaling, fitted on the training texts of that
+    length; a band with too few of them keeps the scaling of all texts.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float = 1000.0,
+        alpha: float = 1.0,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        calibration_folds: int = 3,
+        seed: int = 0,
+        length_bands: tuple[int, ...] = (40, 160, 800),
+        min_band_texts: int = 200,
+    ):
+        super().__init__(
+            C=C,
+            alpha=alpha,
+            tol=tol,
+            max_iter=max_iter,
+            calibration_folds=calibration_folds,
+            seed=seed,
+        )
+        self.length_bands = length_bands
+        self.min_band_texts = min_band_texts
+
+    def band_of(self, X) -> np.ndarray:
+        """Each row's length band: the number of bounds its distinct features exceed."""
+        sizes = np.diff(sp.csr_matrix(X).indptr)
+        return np.searchsorted(np.asarray(self.length_bands), sizes, side="left")
+
+    def fit(self, X, y) -> "LengthCalibratedNBLR":
+        X = sp.csr_matrix(X)
+        y = np.asarray(y).astype(int)
+        coef, intercept = self._fit_linear(X, y)
+        out_of_fold = np.empty(len(y))
+        folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.seed)
+        for train, test in folds.split(np.zeros(len(y)), y):
+            fold_coef, fold_intercept = self._fit_linear(X[train], y[train])
+            out_of_fold[test] = X[test] @ fold_coef + fold_intercept
+        bands = self.band_of(X)
+        overall = platt_scaling(out_of_fold, y)
+        scales, shifts = [], []
+        for band in range(len(self.length_bands) + 1):
+            chosen = bands == band
+            enough = chosen.sum() >= self.min_band_texts and len(set(y[chosen])) == 2
+            scale, shift = platt_scaling(out_of_fold[chosen], y[chosen]) if enough else overall
+            scales.append(scale)
+            shifts.append(shift)
+        self.coef_ = coef.reshape(1, -1).astype(np.float32)
+        self.intercept_ = np.array([intercept])
+        self.band_scale_ = np.array(scales)
+        self.band_shift_ = np.array(shifts)
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def contribution_scale(self, X) -> np.ndarray:
+        """What each row's feature contributions are multiplied by in its log-odds."""
+        return self.band_scale_[self.band_of(X)]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Calibrated log-odds of the positive class, each row by its length band's scaling."""
+        raw = np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
+        bands = self.band_of(X)
+        return raw * self.band_scale_[bands] + self.band_shift_[bands]
+
+
+def platt_scaling(log_odds: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(a, b) of the Platt scaling a * log_odds + b fitted to `labels`."""
+    platt = LogisticRegression(C=1e4).fit(log_odds.reshape(-1, 1), labels)
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
 class ReviewVectorizer(HashingVectorizer):
     """The pipeline's HashingVectorizer, under the name saved models were pickled with.
 
@@ -186,8 +270,14 @@ def build_pipeline(*, seed: int = 0) -> Pipeline:
 
 
 def probability_positive(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
-    """P(positive) of each text, scored in one call of the pipeline."""
-    return pipeline.predict_proba(texts)[:, 1]
+    """P(positive) of each text, scored in one call of the pipeline.
+
+    The pipeline's own inputs need no checking: its parameters were checked when it was
+    fitted, and hashed text features are always finite. scikit-learn's public switches for
+    both checks take about a third off scoring one review (bench/classifier.py).
+    """
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return pipeline.predict_proba(texts)[:, 1]
 
 
 UNUSED_WITH_OWN_ANALYZER = (
@@ -222,6 +312,12 @@ def describe(pipeline: Pipeline) -> dict:
             if params["analyzer"] is word_ngrams:
                 params["ngram_range"] = (1, MAX_NGRAM)
                 params["token_pattern"] = TOKEN.pattern
+            if params["analyzer"] is review_features:
+                params["ngram_range"] = (1, ml_features.MAX_NGRAM)
+                params["token_pattern"] = ml_features.TOKEN.pattern
+                params["negators"] = sorted(ml_features.NEGATORS)
+                params["contrasts"] = sorted(ml_features.CONTRASTS)
+                params["character_ngrams"] = ml_features.CHARACTER_GRAM_SIZE
         described[name] = {
             "class": type(step).__qualname__,
             **{key: json_ready(value) for key, value in params.items()},
@@ -230,39 +326,50 @@ def describe(pipeline: Pipeline) -> dict:
 
 
 def explain(pipeline: Pipeline, text: str, *, top_n: int = 10) -> list[tuple[str, float]]:
-    """The n-grams of ``text`` that moved its score, as (n-gram, signed log-odds contribution).
+    """The phrases of ``text`` that moved its score, as (phrase, signed log-odds contribution).
 
     Positive weights push towards "positive".  Sorted by absolute weight, largest first.
     The model is linear, so each hashed column contributes ``feature value * coefficient``
-    and those contributions plus the intercept add up to the prediction's log-odds.
+    (times the row's calibration scale) and those contributions plus the intercept add up
+    to the prediction's log-odds. A phrase gathers the features it stands for: "not bad"
+    the negated "bad" and the pair "not bad", "great" its after-contrast copy too.
     """
     vectorizer = pipeline.named_steps["features"]
-    coef = pipeline.named_steps["classifier"].coef_[0]
+    classifier = pipeline.named_steps["classifier"]
+    coef = classifier.coef_[0]
     row = vectorizer.transform([text])
+    scale = (
+        float(classifier.contribution_scale(row)[0])
+        if hasattr(classifier, "contribution_scale")
+        else 1.0
+    )
     column_weight = dict(
-        zip(row.indices.tolist(), (row.data * coef[row.indices]).tolist(), strict=True)
+        zip(row.indices.tolist(), (row.data * coef[row.indices] * scale).tolist(), strict=True)
     )
 
-    # Hashing is one-way, so hash the text's own n-grams (with the very hasher
+    # Hashing is one-way, so hash the text's own features (with the very hasher
     # HashingVectorizer uses internally) to learn which column each one landed in.
-    ngrams = list(dict.fromkeys(vectorizer.build_analyzer()(text)))
-    if not ngrams:
+    features = list(dict.fromkeys(vectorizer.build_analyzer()(text)))
+    if not features:
         return []
+    phrases = ml_features.feature_phrases(text) if vectorizer.analyzer is review_features else {}
     hasher = FeatureHasher(
         n_features=vectorizer.n_features,
         input_type="string",
         alternate_sign=vectorizer.alternate_sign,
     )
-    columns = hasher.transform([[ngram] for ngram in ngrams]).tocsr().indices.tolist()
+    columns = hasher.transform([[feature] for feature in features]).tocsr().indices.tolist()
 
-    # Features are binary presence, so n-grams of this text that collide in one
+    # Features are binary presence, so features of this text that collide in one
     # column share its contribution equally.
     sharers = Counter(columns)
-    contributions = [
-        (ngram, column_weight.get(column, 0.0) / sharers[column])
-        for ngram, column in zip(ngrams, columns, strict=True)
-    ]
-    contributions.sort(key=lambda item: abs(item[1]), reverse=True)
+    by_phrase: dict[str, float] = {}
+    for feature, column in zip(features, columns, strict=True):
+        phrase = phrases.get(feature, feature)
+        by_phrase[phrase] = (
+            by_phrase.get(phrase, 0.0) + column_weight.get(column, 0.0) / sharers[column]
+        )
+    contributions = sorted(by_phrase.items(), key=lambda item: abs(item[1]), reverse=True)
     return contributions[:top_n]
 
 

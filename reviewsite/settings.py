@@ -131,6 +131,11 @@ SQLITE_OPTIONS = {
 }
 
 
+# psycopg's own default: a statement run this often on a connection is prepared (Django's
+# client-side cursors never are; only a statement run with prepare=True).
+PSYCOPG_PREPARE_THRESHOLD = 5
+
+
 def database_from_environment() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
@@ -143,6 +148,15 @@ def database_from_environment() -> dict:
         database = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
+        }
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # psycopg prepares the form's insert (reviews/persistence/review_insert.py) unless
+        # this is None: behind a pooler that cannot keep prepared statements (PgBouncer in
+        # transaction mode before 1.21, or 1.21 to 1.23 without max_prepared_statements).
+        prepared = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+        database["OPTIONS"] = {
+            "prepare_threshold": PSYCOPG_PREPARE_THRESHOLD if prepared else None,
+            **database.get("OPTIONS", {}),
         }
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}

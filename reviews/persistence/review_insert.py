@@ -69,33 +69,55 @@ def review_insert_from_movie(review: Review, prediction: Prediction, *, using: s
 
 
 def review_insert_in_one_statement(review: Review, prediction: Prediction, *, using: str) -> bool:
-    """PostgreSQL: both INSERTs in one statement (a data-modifying CTE, atomic by itself).
+    """PostgreSQL: both INSERTs in one prepared statement (a data-modifying CTE, atomic by
+    itself).
 
-    One round trip instead of four (BEGIN, two INSERTs, COMMIT), which is most of a form
-    submission's time there.
+    One round trip instead of four (BEGIN, two INSERTs, COMMIT), and, prepared, parsed and
+    planned once per connection instead of on every submission: together most of a form
+    submission's time there (bench/load.py on PostgreSQL, the POST target).
     """
     connection = connections[using]
     quote = connection.ops.quote_name
     review_sql, params = review_from_movie_sql(review, using=using)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH new_review AS ({review_sql})
-            INSERT INTO {quote(Prediction._meta.db_table)}
-                (review_id, model_version_id, sentiment, probability_positive, created_at)
-            SELECT {quote(Review._meta.pk.column)}, %s, %s, %s, %s FROM new_review
-            RETURNING review_id, {quote(Prediction._meta.pk.column)}
-            """,
-            [
-                *params,
-                prediction.model_version_id,
-                prediction.sentiment,
-                prediction.probability_positive,
-                prediction.created_at,
-            ],
-        )
-        inserted = cursor.fetchone()
+    sql = f"""
+        WITH new_review AS ({review_sql})
+        INSERT INTO {quote(Prediction._meta.db_table)}
+            (review_id, model_version_id, sentiment, probability_positive, created_at)
+        SELECT {quote(Review._meta.pk.column)}, %s, %s, %s, %s FROM new_review
+        RETURNING review_id, {quote(Prediction._meta.pk.column)}
+    """
+    params += [
+        prediction.model_version_id,
+        prediction.sentiment,
+        prediction.probability_positive,
+        prediction.created_at,
+    ]
+    if connection.queries_logged:
+        # Debugging: Django's own cursor, so the statement is logged with its SQL.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted = cursor.fetchone()
+    else:
+        inserted = prepared_fetchone(connection, sql, params)
     if inserted is None:
         return False
     review.pk, prediction.pk = inserted
     return True
+
+
+def prepared_fetchone(connection, sql: str, params: list):
+    """Run `sql` as a prepared statement of the connection's psycopg connection.
+
+    Django's cursors bind parameters on the client, which PostgreSQL cannot prepare; a
+    plain psycopg cursor binds them on the server and prepares the statement on first use
+    (psycopg's `prepare=True`). settings.py sets psycopg's prepare_threshold in DATABASES'
+    OPTIONS (Django's default, None, turns preparing off for the whole connection, and
+    DATABASE_PREPARED_STATEMENTS=0 keeps it off, for poolers); Django's own cursors still
+    never prepare. Errors come out as Django's, as from its own cursors.
+    """
+    import psycopg  # only PostgreSQL gets here
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()

@@ -1,10 +1,12 @@
 """Submitting a review through the form: stored with its prediction, or refused whole."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from reviews.models import Movie, Prediction, Review
 from reviews.services.scoring import UnknownMovie, review_create
+from reviewsite.settings import database_from_environment
 from tests.conftest import nothing_stored
 
 HOME = reverse("reviews:home")
@@ -165,3 +167,40 @@ def test_outside_any_transaction_a_review_of_an_unknown_movie_stores_nothing(act
         review_create(movie_id=999_999, text="Superb.")
 
     assert nothing_stored()
+
+
+def prepared_inserts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%new_review%"],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_insert_is_prepared_once_and_reused(active_model):
+    movie, _ = Movie.objects.get_or_create(title="Ozark")
+
+    first = review_create(movie_id=movie.pk, text="Superb.")
+    second = review_create(movie_id=movie.pk, text="Dreadful.")
+
+    assert prepared_inserts() == 1
+    assert Prediction.objects.filter(review__in=[first, second]).count() == 2
+
+
+def test_prepared_statements_can_be_turned_off_for_poolers_that_cannot_keep_them(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://reviews@db.example.com:5432/reviews")
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+
+    assert database_from_environment()["OPTIONS"]["prepare_threshold"] is None
+
+
+def test_prepared_statements_are_on_by_default_on_postgresql(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://reviews@db.example.com:5432/reviews")
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+
+    assert database_from_environment()["OPTIONS"]["prepare_threshold"] == 5

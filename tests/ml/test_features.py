@@ -1,0 +1,51 @@
+"""What the model reads: negation scopes, after-contrast clauses, character 3-grams."""
+
+from ml.features import feature_phrases, marked_words, review_features
+
+
+def test_words_after_a_negator_are_negated_up_to_the_end_of_the_clause():
+    marked = marked_words("It was not a bad film, the acting was fine.")
+
+    assert marked.features == [
+        "it", "was", "not", "not_a", "not_bad", "not_film", "the", "acting", "was", "fine",
+    ]  # fmt: skip
+
+
+def test_a_contraction_ending_in_nt_negates_like_not():
+    assert marked_words("I didn't like it").features == ["i", "didn't", "not_like", "not_it"]
+
+
+def test_a_contrast_word_ends_a_negation_scope():
+    assert marked_words("not great but fun").features == ["not", "not_great", "but", "fun"]
+
+
+def test_words_after_a_contrast_word_are_marked_until_the_sentence_ends():
+    marked = marked_words("Dull plot, but superb acting. A fine cast.")
+
+    assert [word for word, after in zip(marked.words, marked.after_contrast) if after] == [
+        "superb",
+        "acting",
+    ]
+
+
+def test_words_after_a_contrast_word_are_weighed_twice():
+    features = review_features("Dull, but superb.")
+
+    assert "superb" in features and "but_superb" in features
+    assert "but_dull" not in features
+
+
+def test_longer_words_give_character_trigrams_so_a_typo_shares_most_of_them():
+    typo = {f for f in review_features("amazng") if f.startswith("#")}
+    right = {f for f in review_features("amazing") if f.startswith("#")}
+
+    assert {"#<am", "#ama", "#maz"} <= typo & right
+    assert not {f for f in review_features("bad") if f.startswith("#")}
+
+
+def test_a_negated_word_stands_for_the_phrase_from_its_negator():
+    phrases = feature_phrases("Not a bad film.")
+
+    assert phrases["not_bad"] == "not a bad"
+    assert phrases["not not_a"] == "not a"
+    assert phrases["#fil"] == "film"
