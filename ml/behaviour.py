@@ -128,13 +128,21 @@ def capabilities() -> dict[str, list[Case]]:
 
 def invariance_groups() -> dict[str, list[list[str]]]:
     """Groups of reviews that differ only in a name; each group must share one sentiment."""
-    movie_sentences = ["{m} was " + word + "." for word in GOOD[:3] + BAD[:3]] + [
+    movie_sentences = ["{m} was " + word + "." for word in GOOD + BAD] + [
         "I watched {m} last night and loved it.",
         "I watched {m} last night and hated it.",
+        "{m} is the best thing I have seen this year.",
+        "{m} is the worst thing I have seen this year.",
+        "Everyone should see {m}.",
+        "Nobody should waste an evening on {m}.",
     ]
-    person_sentences = ["{p} was " + word + " in this film." for word in GOOD[:3] + BAD[:3]] + [
+    person_sentences = ["{p} was " + word + " in this film." for word in GOOD + BAD] + [
         "{p} gives a performance I will never forget.",
         "{p} could not save this mess.",
+        "I loved every scene with {p}.",
+        "Even {p} looked bored.",
+        "{p} has never been better.",
+        "{p} was miscast and it shows.",
     ]
     return {
         "invariance_movie_name": [[s.format(m=m) for m in MOVIES] for s in movie_sentences],

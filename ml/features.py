@@ -1,12 +1,14 @@
 """What the model reads in a review: words and phrases, with negation and contrast marked.
 
-No Django here. ``review_features`` is the analyzer of the current pipeline; models saved
-before it read plain word n-grams (``ml.pipeline.word_ngrams``), which stays as it was.
+No Django here. ``weighted_features`` is what the current pipeline hashes
+(``ml.pipeline.ReviewHasher``); models saved before it read plain word n-grams
+(``ml.pipeline.word_ngrams``), which stay as they were.
 
 - Negation (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002): every word after a negator
   ("not", "no", "never", "without", "hardly", any "...n't", ...) up to the end of its clause
-  (punctuation or a contrast word) is read as a negated word, ``not_bad``, so "not bad" no
-  longer carries the weight of "bad".
+  (punctuation or a contrast word) is read as a negated word, ``not_bad``, and as "bad"
+  with a minus sign: "not bad" starts as the opposite of "bad", and the model learns how
+  far to correct that from the texts where "not bad" occurs.
 - Contrast: in "X, but Y" a reader weighs Y. Every word after a contrast word up to the end
   of its sentence is read twice: as itself and as ``but_<word>``, so the model can learn
   how much more the clause after "but" counts. No rule overrides the model.
@@ -67,6 +69,16 @@ CHARACTER_GRAM = "#"
 MAX_NGRAM = 3
 CHARACTER_GRAM_SIZE = 3
 MIN_WORD_FOR_CHARACTER_GRAMS = 4
+# What the negated word's own features (not_<word>, and the n-grams it is in) weigh: the
+# model corrects the plain word's flipped weight through them. Below 1, a correction needs
+# larger coefficients, which regularisation holds back. Like the next weight, chosen on
+# held-out Rotten Tomatoes sentences with a negation or a contrast word (bench/README.md).
+NEGATION_CORRECTION_WEIGHT = 0.2
+# What a feature of the clause before a contrast word weighs ("X" in "X, but Y").
+BEFORE_CONTRAST_WEIGHT = 0.1
+# Character 3-grams only for short texts: a typo decides a one-line review, while a long
+# one has words enough (and its scoring stays as fast as before).
+MAX_WORDS_FOR_CHARACTER_GRAMS = 100
 
 
 def is_negator(word: str) -> bool:
@@ -81,19 +93,24 @@ class MarkedWords:
     features: list[str]  # the word, or not_<word> in a negation's scope
     negator: list[int]  # for each word, the index of the negator whose scope it is in, or -1
     after_contrast: list[bool]  # whether the word follows a contrast word in its sentence
+    before_contrast: list[bool]  # whether a contrast word follows it in its sentence
 
 
 def marked_words(text: str) -> MarkedWords:
-    """The words of ``text`` with negation scopes and after-contrast clauses marked."""
-    words, features, negator, after_contrast = [], [], [], []
+    """The words of ``text`` with negation scopes and contrasted clauses marked."""
+    words, features, negator, after_contrast, sentence = [], [], [], [], []
     scope = -1  # the index of the negator whose scope is open, or -1
     contrasted = False
+    sentences = 0
+    contrasted_sentences = set()
     for token in TOKEN.findall(BREAK_TAG.sub(" ", text.lower())):
         if token in CLAUSE_ENDS:
             scope = -1
             if token in SENTENCE_ENDS:
                 contrasted = False
             if token not in "!?":
+                if token in SENTENCE_ENDS:
+                    sentences += 1
                 continue
         index = len(words)
         words.append(token)
@@ -101,37 +118,67 @@ def marked_words(text: str) -> MarkedWords:
         features.append(NEGATED + token if negated else token)
         negator.append(scope if negated else -1)
         after_contrast.append(contrasted)
+        sentence.append(sentences)
         if token in CONTRASTS:
             scope, contrasted = -1, True
+            contrasted_sentences.add(sentences)
         elif is_negator(token):
             scope = index
-    return MarkedWords(words, features, negator, after_contrast)
+        if token in SENTENCE_ENDS:  # "!" and "?" end a sentence and are words too
+            contrasted = False
+            sentences += 1
+    before_contrast = [
+        not after and words[index] not in CONTRASTS and sentence[index] in contrasted_sentences
+        for index, after in enumerate(after_contrast)
+    ]
+    return MarkedWords(words, features, negator, after_contrast, before_contrast)
 
 
-def review_features(text: str) -> list[str]:
-    """Everything the model weighs in ``text`` (the pipeline's analyzer).
+def weighted_features(text: str) -> list[tuple[str, float]]:
+    """Everything the model weighs in ``text``, each with its value (the hasher's input).
 
-    Word 1..MAX_NGRAM-grams over the marked words, the after-contrast copy of each word,
-    and the character 3-grams of longer words.
+    Word 1..MAX_NGRAM-grams over the marked words; each word in a negation's scope again as
+    itself with a minus sign, so it starts as the opposite of the plain word; the
+    after-contrast copy of each word; the character 3-grams of the words of short texts
+    (negative in a negation's scope too). A feature of the clause before a contrast word
+    weighs BEFORE_CONTRAST_WEIGHT.
     """
     marked = marked_words(text)
     features = marked.features
-    grams = list(features)
-    for n in range(2, MAX_NGRAM + 1):
-        grams += map(" ".join, zip(*(features[i:] for i in range(n)), strict=False))
-    grams += [
-        AFTER_CONTRAST + feature
+    weight = [BEFORE_CONTRAST_WEIGHT if before else 1.0 for before in marked.before_contrast]
+    negated = [index >= 0 for index in marked.negator]
+    weighted = []
+    for n in range(1, MAX_NGRAM + 1):
+        for start in range(len(features) - n + 1):
+            value = weight[start]
+            if any(negated[start : start + n]):
+                value *= NEGATION_CORRECTION_WEIGHT
+            if value:
+                weighted.append((" ".join(features[start : start + n]), value))
+    weighted += [
+        (AFTER_CONTRAST + feature, 1.0)
         for feature, contrasted in zip(features, marked.after_contrast, strict=True)
         if contrasted
     ]
-    for word in marked.words:
-        if len(word) >= MIN_WORD_FOR_CHARACTER_GRAMS:
-            padded = f"<{word}>"
-            grams += [
-                CHARACTER_GRAM + padded[i : i + CHARACTER_GRAM_SIZE]
-                for i in range(len(padded) - CHARACTER_GRAM_SIZE + 1)
-            ]
-    return grams
+    with_characters = len(marked.words) <= MAX_WORDS_FOR_CHARACTER_GRAMS
+    for index, word in enumerate(marked.words):
+        value = -weight[index] if negated[index] else weight[index]
+        if negated[index]:
+            weighted.append((word, value))
+        if with_characters:
+            weighted += [(gram, value) for gram in character_grams(word)]
+    return weighted
+
+
+def character_grams(word: str) -> list[str]:
+    """The character 3-grams of a word of four letters or more, with its boundaries."""
+    if len(word) < MIN_WORD_FOR_CHARACTER_GRAMS:
+        return []
+    padded = f"<{word}>"
+    return [
+        CHARACTER_GRAM + padded[i : i + CHARACTER_GRAM_SIZE]
+        for i in range(len(padded) - CHARACTER_GRAM_SIZE + 1)
+    ]
 
 
 def feature_phrases(text: str) -> dict[str, str]:
@@ -139,8 +186,8 @@ def feature_phrases(text: str) -> dict[str, str]:
 
     A negated word's phrase runs from its negator ("not_bad" in "not a bad film" stands for
     "not a bad"), an after-contrast copy stands for its word, and a character 3-gram for
-    the word it came from (its first one). Phrases are words of the text in order, so the
-    review page can find and mark them.
+    the word it came from (its first one; from its negator in a negation's scope). Phrases
+    are words of the text in order, so the review page can find and mark them.
     """
     marked = marked_words(text)
     words, features = marked.words, marked.features
@@ -148,14 +195,15 @@ def feature_phrases(text: str) -> dict[str, str]:
     for n in range(1, MAX_NGRAM + 1):
         for start in range(len(features) - n + 1):
             first = marked.negator[start] if marked.negator[start] >= 0 else start
-            feature = " ".join(features[start : start + n])
-            phrases.setdefault(feature, " ".join(words[first : start + n]))
+            phrase = " ".join(words[first : start + n])
+            phrases.setdefault(" ".join(features[start : start + n]), phrase)
+            if n == 1 and first != start:  # the negated word's own, signed column
+                phrases.setdefault(words[start], phrase)
     for index, contrasted in enumerate(marked.after_contrast):
         if contrasted:
             phrases.setdefault(AFTER_CONTRAST + features[index], words[index])
-    for word in words:
-        padded = f"<{word}>"
-        if len(word) >= MIN_WORD_FOR_CHARACTER_GRAMS:
-            for i in range(len(padded) - CHARACTER_GRAM_SIZE + 1):
-                phrases.setdefault(CHARACTER_GRAM + padded[i : i + CHARACTER_GRAM_SIZE], word)
+    for index, word in enumerate(words if len(words) <= MAX_WORDS_FOR_CHARACTER_GRAMS else []):
+        start = marked.negator[index] if marked.negator[index] >= 0 else index
+        for gram in character_grams(word):
+            phrases.setdefault(gram, " ".join(words[start : index + 1]))
     return phrases

@@ -1,6 +1,16 @@
 """What the model reads: negation scopes, after-contrast clauses, character 3-grams."""
 
-from ml.features import feature_phrases, marked_words, review_features
+from ml.features import (
+    BEFORE_CONTRAST_WEIGHT,
+    NEGATION_CORRECTION_WEIGHT,
+    feature_phrases,
+    marked_words,
+    weighted_features,
+)
+
+
+def review_features(text: str) -> list[str]:
+    return [feature for feature, _ in weighted_features(text)]
 
 
 def test_words_after_a_negator_are_negated_up_to_the_end_of_the_clause():
@@ -22,7 +32,9 @@ def test_a_contrast_word_ends_a_negation_scope():
 def test_words_after_a_contrast_word_are_marked_until_the_sentence_ends():
     marked = marked_words("Dull plot, but superb acting. A fine cast.")
 
-    assert [word for word, after in zip(marked.words, marked.after_contrast) if after] == [
+    assert [
+        word for word, after in zip(marked.words, marked.after_contrast, strict=True) if after
+    ] == [
         "superb",
         "acting",
     ]
@@ -44,8 +56,29 @@ def test_longer_words_give_character_trigrams_so_a_typo_shares_most_of_them():
 
 
 def test_a_negated_word_stands_for_the_phrase_from_its_negator():
-    phrases = feature_phrases("Not a bad film.")
+    phrases = feature_phrases("Not a bad film. Great cast.")
 
     assert phrases["not_bad"] == "not a bad"
     assert phrases["not not_a"] == "not a"
-    assert phrases["#fil"] == "film"
+    assert phrases["#fil"] == "not a bad film"
+    assert phrases["#cas"] == "cast"
+
+
+def test_a_negated_word_is_weighed_as_the_opposite_of_itself_and_as_negated():
+    weighted = weighted_features("not good")
+
+    assert ("good", -1.0) in weighted
+    assert ("not_good", NEGATION_CORRECTION_WEIGHT) in weighted
+    assert ("not", 1.0) in weighted
+    assert ("#goo", -1.0) in weighted
+
+
+def test_a_negated_words_own_column_stands_for_the_negated_phrase():
+    assert feature_phrases("It was not terrible.")["terrible"] == "not terrible"
+
+
+def test_the_clause_before_a_contrast_word_weighs_less():
+    weighted = dict(weighted_features("Dull plot, but superb acting."))
+
+    assert weighted["dull"] == BEFORE_CONTRAST_WEIGHT
+    assert weighted["superb"] == 1.0
