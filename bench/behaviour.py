@@ -3,14 +3,15 @@
     .venv/bin/python bench/behaviour.py       # about 2 minutes on 2 cores
 
 Each capability's failure rate, and the suite's, for:
-- ours: the production pipeline (ml.pipeline.build_pipeline) trained on all the bundled
-  data, as `train_model` trains it;
+- ours, each pipeline of ml.pipeline.build_pipeline (word-ngrams, the default, and
+  negation-contrast) trained on all the bundled data, as `train_model` trains it;
 - VADER (vaderSentiment, a test dependency, never a runtime one): positive when its
   compound score is at least 0 (a text with no word of its lexicon scores 0);
 - the tutorial's model (TF-IDF + SVC, the file in the tutorial app beside this project),
   run in the tutorial's own virtualenv (its scikit-learn), built the way its run.sh does.
 
-The targets: at most 5% of all cases and at most 10% of each capability's fail, for ours.
+The targets: at most 5% of all cases and at most 10% of each capability's fail, for ours
+(`ours` in the report is the default pipeline; `meets_target` is said for each).
 No Django is involved.
 """
 
@@ -31,7 +32,13 @@ from load import python_loop_ms  # noqa: E402  (bench/load.py: the machine's spe
 
 from ml import behaviour, dataset  # noqa: E402
 from ml.labels import NEGATIVE, POSITIVE, sentiment_of  # noqa: E402
-from ml.pipeline import build_pipeline, probability_positive  # noqa: E402
+from ml.pipeline import (  # noqa: E402
+    DEFAULT_PIPELINE,
+    NEGATION_CONTRAST,
+    WORD_NGRAMS,
+    build_pipeline,
+    probability_positive,
+)
 
 TUTORIAL_APP = PROJECT / ".." / "shared" / "anchors" / "tutorial_app"
 TUTORIAL_VENV = Path(os.environ.get("TUTORIAL_VENV", "/tmp/tutorial-app-venv"))
@@ -45,10 +52,10 @@ MAX_OVERALL = 0.05
 MAX_PER_CAPABILITY = 0.10
 
 
-def ours() -> tuple:
+def ours(kind: str) -> tuple:
     data = dataset.load_bundled()
     started = time.perf_counter()
-    model = build_pipeline(seed=0).fit(data.texts, data.labels)
+    model = build_pipeline(seed=0, kind=kind).fit(data.texts, data.labels)
     seconds = time.perf_counter() - started
 
     def predict(texts):
@@ -122,21 +129,28 @@ def all_texts() -> list[str]:
 
 def main() -> None:
     loop_before = python_loop_ms()
-    our_predict, training_seconds = ours()
     report = {"machine": {"cpus": os.cpu_count(), "python_loop_ms_before": loop_before}}
-    for name, predict in [("ours", our_predict), ("vader", vader()), ("tutorial", tutorial())]:
+    models = {}
+    for kind in (WORD_NGRAMS, NEGATION_CONTRAST):
+        models[f"ours_{kind}"], report[f"ours_{kind}_training_seconds"] = ours(kind)
+    models |= {"vader": vader(), "tutorial": tutorial()}
+    for name, predict in models.items():
         predict = cached(predict)
         predict(all_texts())  # one call for everything: the tutorial's runs in a subprocess
         report[name] = behaviour.failure_rates(predict)
-    report["ours_training_seconds"] = training_seconds
+    report["ours"] = report[f"ours_{DEFAULT_PIPELINE}"]
     capabilities = [name for name in report["ours"] if name != "overall"]
     report["targets"] = {
         "overall_at_most": MAX_OVERALL,
         "each_capability_at_most": MAX_PER_CAPABILITY,
     }
-    report["ours_meets_targets"] = report["ours"]["overall"]["failure_rate"] <= MAX_OVERALL and all(
-        report["ours"][name]["failure_rate"] <= MAX_PER_CAPABILITY for name in capabilities
-    )
+    for kind in (WORD_NGRAMS, NEGATION_CONTRAST):
+        rates = report[f"ours_{kind}"]
+        report[f"ours_{kind}_meets_targets"] = rates["overall"][
+            "failure_rate"
+        ] <= MAX_OVERALL and all(
+            rates[name]["failure_rate"] <= MAX_PER_CAPABILITY for name in capabilities
+        )
     report["machine"]["python_loop_ms_after"] = python_loop_ms()
     print(json.dumps(report, indent=2))
 

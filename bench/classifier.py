@@ -1,6 +1,7 @@
 """Benchmark the classifier: accuracy, calibration, speed, size, training time; prints JSON.
 
     .venv/bin/python bench/classifier.py            # about 5 minutes on 2 cores
+    .venv/bin/python bench/classifier.py --pipeline negation-contrast
 
 Trains the production pipeline on 80% of the bundled data (stratified by source and label)
 and scores the held-out 20% (IMDB and Rotten Tomatoes separately), as `train_model` does for
@@ -24,6 +25,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+# Which pipeline (ml.pipeline.build_pipeline's kind): `--pipeline negation-contrast`.
+KIND = sys.argv[sys.argv.index("--pipeline") + 1] if "--pipeline" in sys.argv else "word-ngrams"
 
 MEASURE_IN_FRESH_PROCESS = """
 import json, statistics, sys, time
@@ -83,7 +86,7 @@ def cross_validate(data, *, folds: int) -> dict:
     for train_rows, test_rows in splitter.split(np.zeros(len(data)), strata):
         train: LabelledTexts = data.subset(train_rows.tolist())
         held_out = data.subset(test_rows.tolist())
-        model = pipeline.build_pipeline(seed=0).fit(train.texts, train.labels)
+        model = pipeline.build_pipeline(seed=0, kind=KIND).fit(train.texts, train.labels)
         out_of_fold[test_rows] = pipeline.probability_positive(model, held_out.texts)
         for source, scores in per_fold.items():
             part = held_out.only_source(source)
@@ -115,7 +118,7 @@ def main() -> None:
     data = load_bundled()
     train, held_out = stratified_split(data, test_fraction=0.2, seed=0)
     started = time.perf_counter()
-    estimate = pipeline.build_pipeline(seed=0).fit(train.texts, train.labels)
+    estimate = pipeline.build_pipeline(seed=0, kind=KIND).fit(train.texts, train.labels)
     estimate_seconds = time.perf_counter() - started
     metrics = {}
     for source in ("imdb", "rotten_tomatoes"):
@@ -134,7 +137,7 @@ def main() -> None:
 
     # Training on all the data uses the machine as a deployment would (no thread cap).
     started = time.perf_counter()
-    model = pipeline.build_pipeline(seed=0).fit(data.texts, data.labels)
+    model = pipeline.build_pipeline(seed=0, kind=KIND).fit(data.texts, data.labels)
     full_training_seconds = time.perf_counter() - started
 
     with tempfile.TemporaryDirectory() as directory:
@@ -154,6 +157,7 @@ def main() -> None:
             "python_loop_ms_before": loop_before,
             "python_loop_ms_after": python_loop_ms(),
         },
+        "pipeline_kind": KIND,
         "pipeline": pipeline.describe(model),
         "held_out": metrics,
         "cross_validated_5_folds": cross_validated,

@@ -350,17 +350,51 @@ class ReviewHasher(TransformerMixin, BaseEstimator):
         return ml_features.feature_phrases(text)
 
 
-def build_pipeline(*, seed: int = 0) -> Pipeline:
-    """Unfitted text -> P(positive) pipeline; fit with ``(texts, labels)`` where labels are 0/1."""
+WORD_NGRAMS = "word-ngrams"
+NEGATION_CONTRAST = "negation-contrast"
+# The default stays word n-grams until negation-contrast meets the accuracy and form-speed
+# targets too (bench/README.md: it wins the behavioural suite, loses IMDB accuracy and
+# POST throughput).
+DEFAULT_PIPELINE = WORD_NGRAMS
+
+
+def build_pipeline(*, seed: int = 0, kind: str = DEFAULT_PIPELINE) -> Pipeline:
+    """Unfitted text -> P(positive) pipeline; fit with ``(texts, labels)`` where labels are 0/1.
+
+    ``kind`` is WORD_NGRAMS (hashed word 1-3-grams, NB-LR with one Platt scaling) or
+    NEGATION_CONTRAST (ml.features: negation and contrast marked, character 3-grams of
+    short reviews, Platt scaling that moves with length).
+    """
+    if kind == NEGATION_CONTRAST:
+        return Pipeline(
+            [
+                ("features", ReviewHasher(n_features=N_FEATURES)),
+                ("classifier", LengthCalibratedNBLR(C=1000.0, seed=seed)),
+            ]
+        )
+    if kind != WORD_NGRAMS:
+        raise ValueError(f"unknown pipeline {kind!r}: {WORD_NGRAMS} or {NEGATION_CONTRAST}")
     return Pipeline(
         [
-            # Stateless hashing: no vocabulary to pickle or load, and fitting needs no pass
-            # over the data. Signed presence + L2 norm puts one-line Rotten Tomatoes
-            # snippets and long IMDB reviews on one scale (the NBSVM recipe).
-            ("features", ReviewHasher(n_features=N_FEATURES)),
+            (
+                "features",
+                # Stateless hashing: no vocabulary dict to pickle or load, and
+                # fitting needs no pass over the data.  Binary presence + L2
+                # norm is the NBSVM recipe and puts one-line Rotten Tomatoes
+                # snippets and long IMDB reviews on one scale.
+                ReviewVectorizer(
+                    analyzer=word_ngrams,
+                    n_features=N_FEATURES,
+                    alternate_sign=False,
+                    binary=True,
+                    norm="l2",
+                    dtype=np.float32,
+                ),
+            ),
             # C is large because each L2-normalised feature is small (~1/sqrt(600) for
-            # an IMDB review).
-            ("classifier", LengthCalibratedNBLR(C=1000.0, seed=seed)),
+            # an IMDB review). In 5-fold cross-validation IMDB accuracy rose with it:
+            # 0.9156 at C=10, 0.9186 at 30, 0.9196 at 300, 0.9202 at 1000.
+            ("classifier", NBLogisticRegression(C=1000.0, seed=seed)),
         ]
     )
 

@@ -25,6 +25,7 @@ def model_train(
     *,
     data: LabelledTexts,
     seed: int = 0,
+    pipeline: str = ml_pipeline.DEFAULT_PIPELINE,
     activate: bool = True,
     model_dir: Path | None = None,
     progress: Callable[[str], None] = lambda message: None,
@@ -39,9 +40,9 @@ def model_train(
     """
     check_trainable(data)
     started = time.perf_counter()
-    metrics = held_out_metrics(data, seed=seed, progress=progress)
+    metrics = held_out_metrics(data, seed=seed, pipeline=pipeline, progress=progress)
     refit_started = time.perf_counter()
-    model = ml_pipeline.build_pipeline(seed=seed).fit(data.texts, data.labels)
+    model = ml_pipeline.build_pipeline(seed=seed, kind=pipeline).fit(data.texts, data.labels)
     metrics["training_seconds"] = round(time.perf_counter() - refit_started, 2)
     metrics["total_seconds"] = round(time.perf_counter() - started, 2)
     return model_register(
@@ -56,12 +57,12 @@ def model_train(
 
 
 def held_out_metrics(
-    data: LabelledTexts, *, seed: int, progress: Callable[[str], None]
+    data: LabelledTexts, *, seed: int, pipeline: str, progress: Callable[[str], None]
 ) -> dict[str, dict]:
     """Fit on 80% of `data` and evaluate on the held-out 20%: overall and per source."""
     train, held_out = stratified_split(data, seed=seed)
     progress(f"fitting on {len(train)} texts to measure on {len(held_out)} held-out texts")
-    estimate = ml_pipeline.build_pipeline(seed=seed).fit(train.texts, train.labels)
+    estimate = ml_pipeline.build_pipeline(seed=seed, kind=pipeline).fit(train.texts, train.labels)
     metrics = {"held_out": ml_pipeline.evaluate(estimate, held_out.texts, held_out.labels)}
     for source in sorted(set(held_out.sources)):
         part = held_out.only_source(source)

@@ -9,7 +9,7 @@ from ml import behaviour, dataset
 from ml.classifier import get_active_classifier
 from ml.highlight import highlight
 from ml.labels import sentiment_of
-from ml.pipeline import build_pipeline, explain, probability_positive
+from ml.pipeline import NEGATION_CONTRAST, build_pipeline, explain, probability_positive
 
 POSITIVE_REVIEW = "Brilliant, moving, superb. One of the best films I have seen."
 NEGATIVE_REVIEW = "Boring, awful, a waste of time. The worst film I have seen."
@@ -109,7 +109,9 @@ def test_highlight_marks_words_where_they_occur_and_keeps_the_text(classifier):
     assert polarity_of["BORING"] == "negative"
 
 
-# ---- the production model on the behavioural suite (ml/behaviour.py; bench/behaviour.py)
+# ---- the negation-contrast pipeline on the behavioural suite (ml/behaviour.py and
+# bench/behaviour.py), trained on all the bundled data as `train_model --pipeline
+# negation-contrast` trains it
 
 # Set from bench/behaviour.py's run of the same model (bench/README.md): the targets are at
 # most 5% of all cases and 10% of each capability.
@@ -119,9 +121,9 @@ MAX_CAPABILITY_FAILURES = 0.10
 
 @pytest.fixture(scope="session")
 def production_model():
-    """The production pipeline trained on all the bundled data, as `train_model` trains it."""
+    """The negation-contrast pipeline trained on all the bundled data."""
     data = dataset.load_bundled()
-    return build_pipeline(seed=0).fit(data.texts, data.labels)
+    return build_pipeline(seed=0, kind=NEGATION_CONTRAST).fit(data.texts, data.labels)
 
 
 def sentiments(model, texts) -> list[str]:

@@ -10,8 +10,10 @@ from ml.artifacts import load_artifact, save_artifact
 from ml.features import weighted_features
 from ml.labels import POSITIVE_THRESHOLD, sentiment_of
 from ml.pipeline import (
+    NEGATION_CONTRAST,
     NBLogisticRegression,
     ReviewVectorizer,
+    build_pipeline,
     explain,
     probability_positive,
     tokenize,
@@ -23,6 +25,11 @@ from ml.pipeline import (
 def model(trained_artifact):
     """The session's model, trained on a small sample of the bundled data."""
     return load_artifact(trained_artifact.directory, expected_sha256=trained_artifact.sha256)
+
+
+@pytest.fixture(scope="module")
+def negation_contrast_model(sample_data):
+    return build_pipeline(kind=NEGATION_CONTRAST).fit(sample_data.texts, sample_data.labels)
 
 
 def test_tokens_keep_inner_apostrophes_and_exclamation_marks_and_drop_break_tags():
@@ -54,7 +61,8 @@ def test_predict_says_positive_exactly_where_the_probability_reaches_the_thresho
     ]
 
 
-def test_a_text_without_features_scores_the_log_odds_baseline_alone(model):
+def test_a_text_without_features_scores_the_log_odds_baseline_alone(negation_contrast_model):
+    model = negation_contrast_model
     rows = model.named_steps["features"].transform(["", "..."])
     baseline = model.named_steps["classifier"].log_odds_baseline(rows)
 
@@ -64,8 +72,8 @@ def test_a_text_without_features_scores_the_log_odds_baseline_alone(model):
     )
 
 
-def earlier_pipeline(*, n_features: int) -> Pipeline:
-    """The pipeline models were saved with before negation and contrast were marked."""
+def word_ngram_pipeline(*, n_features: int) -> Pipeline:
+    """The word n-gram pipeline, with a smaller hash space."""
     return Pipeline(
         [
             (
@@ -84,10 +92,8 @@ def earlier_pipeline(*, n_features: int) -> Pipeline:
     )
 
 
-def test_a_model_saved_with_the_earlier_word_ngram_pipeline_still_loads_scores_and_explains(
-    sample_data, tmp_path
-):
-    earlier = earlier_pipeline(n_features=2**18).fit(sample_data.texts, sample_data.labels)
+def test_a_saved_word_ngram_model_loads_scores_and_explains(sample_data, tmp_path):
+    earlier = word_ngram_pipeline(n_features=2**18).fit(sample_data.texts, sample_data.labels)
     saved = save_artifact(tmp_path, "earlier", earlier, {})
 
     loaded = load_artifact(saved.directory, expected_sha256=saved.sha256)
@@ -116,7 +122,7 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def word_ngram_model(sample_data):
     """A model saved with word n-grams (the earlier pipeline), and some texts it saw."""
-    model = earlier_pipeline(n_features=2**20).fit(sample_data.texts, sample_data.labels)
+    model = word_ngram_pipeline(n_features=2**20).fit(sample_data.texts, sample_data.labels)
     return model, sample_data.texts[:300]
 
 
@@ -175,8 +181,8 @@ def test_with_word_ngrams_a_text_without_ngrams_scores_the_intercept_alone(word_
     )
 
 
-def test_review_hasher_rows_equal_feature_hasher_output_normalised(model):
-    hasher = model.named_steps["features"]
+def test_review_hasher_rows_equal_feature_hasher_output_normalised(negation_contrast_model):
+    hasher = negation_contrast_model.named_steps["features"]
     texts = TEXTS + ["Not bad, but not great either.", "It wasn't terrible!"]
 
     fast = hasher.transform(texts)
@@ -190,9 +196,16 @@ def test_review_hasher_rows_equal_feature_hasher_output_normalised(model):
     assert fast.data == pytest.approx(generic.data, rel=1e-6)
 
 
-def test_probability_positive_equals_predict_proba_of_the_pipeline(model, sample_data):
+def test_probability_positive_equals_predict_proba_of_the_negation_contrast_pipeline(
+    negation_contrast_model, sample_data
+):
     texts = TEXTS + sample_data.texts[:200]
 
-    assert probability_positive(model, texts) == pytest.approx(
-        model.predict_proba(texts)[:, 1], rel=1e-6, abs=1e-9
+    assert probability_positive(negation_contrast_model, texts) == pytest.approx(
+        negation_contrast_model.predict_proba(texts)[:, 1], rel=1e-6, abs=1e-9
     )
+
+
+def test_an_unknown_pipeline_is_refused():
+    with pytest.raises(ValueError, match="unknown pipeline"):
+        build_pipeline(kind="bag-of-letters")

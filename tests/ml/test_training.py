@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ml.artifacts import file_sha256
+from ml.classifier import get_active_classifier
 from ml.dataset import MIN_TEXTS_PER_LABEL
 from ml.models import ModelVersion
 
@@ -134,3 +135,16 @@ def test_the_fewest_texts_of_each_label_the_rule_allows_train_a_model(db, tmp_pa
     model_version = ModelVersion.objects.get()
     assert model_version.training_data["n"] == 2 * MIN_TEXTS_PER_LABEL
     assert model_version.metrics["held_out"]["n"] == 2
+
+
+def test_the_negation_contrast_pipeline_is_trained_on_request_and_scores(db):
+    call_command(
+        "train_model", "--sample", SAMPLE, "--pipeline", "negation-contrast", stdout=io.StringIO()
+    )
+
+    model_version = ModelVersion.objects.get(is_active=True)
+    metadata = json.loads((Path(model_version.artifact_path) / "metadata.json").read_text())
+    assert metadata["hyperparameters"]["features"]["class"] == "ReviewHasher"
+    assert metadata["hyperparameters"]["classifier"]["class"] == "LengthCalibratedNBLR"
+    [score] = get_active_classifier().predict_batch(["Not bad at all."])
+    assert 0 < score.probability_positive < 1

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ml import comparison, dataset
 from ml.classifier import active_model_exists
 from ml.management.arguments import positive_int, random_seed
-from ml.pipeline import build_pipeline
+from ml.pipeline import DEFAULT_PIPELINE, NEGATION_CONTRAST, WORD_NGRAMS, build_pipeline
 from ml.services import model_train
 
 
@@ -21,6 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--label-column", default="label")
         # scikit-learn refuses a seed outside 32 bits, so refuse it here, before any work.
         parser.add_argument("--seed", type=random_seed, default=0)
+        parser.add_argument(
+            "--pipeline",
+            choices=[WORD_NGRAMS, NEGATION_CONTRAST],
+            default=DEFAULT_PIPELINE,
+            help=f"What the model reads (default: {DEFAULT_PIPELINE}); {NEGATION_CONTRAST} "
+            "marks negation and contrast and reads misspelt short reviews.",
+        )
         parser.add_argument(
             "--no-activate", action="store_true", help="Register the model without activating it."
         )
@@ -81,6 +88,7 @@ class Command(BaseCommand):
             model_version = model_train(
                 data=data,
                 seed=seed,
+                pipeline=options["pipeline"],
                 activate=not options["no_activate"],
                 progress=lambda message: self.stdout.write(f"  {message}"),
             )
@@ -96,7 +104,10 @@ class Command(BaseCommand):
             rows = comparison.compare(
                 train,
                 test,
-                ours=("ours (NB-weighted n-gram LR)", build_pipeline(seed=seed)),
+                ours=(
+                    f"ours ({options['pipeline']})",
+                    build_pipeline(seed=seed, kind=options["pipeline"]),
+                ),
                 tutorial_training_size=options["compare_training_size"],
                 seed=seed,
                 progress=lambda message: self.stdout.write(f"  {message}"),
