@@ -56,8 +56,9 @@ def serving_after(port: int) -> float:
             time.sleep(0.05)
         raise SystemExit(f"make run did not serve within {GIVE_UP_SECONDS} s")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def main() -> None:
