@@ -100,12 +100,7 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
             # right 95% of the time): Platt scaling fits log-odds' = a * log-odds + b on
             # them. Being linear, it folds into coef_ and intercept_: calibration costs
             # nothing when predicting, and explanations stay exact.
-            out_of_fold = np.empty(len(y))
-            folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.seed)
-            for train, test in folds.split(np.zeros(len(y)), y):
-                fold_coef, fold_intercept = self._fit_linear(X[train], y[train])
-                out_of_fold[test] = X[test] @ fold_coef + fold_intercept
-            scale, shift = platt_scaling(out_of_fold, y)
+            scale, shift = platt_scaling(self.out_of_fold_log_odds(X, y), y)
             coef, intercept = coef * scale, intercept * scale + shift
         self.coef_ = coef.reshape(1, -1).astype(np.float32)
         self.intercept_ = np.array([intercept])
@@ -135,6 +130,15 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
             model.fit(scaled, y)
         return model.coef_.ravel() * log_ratio, float(model.intercept_[0])
 
+    def out_of_fold_log_odds(self, X: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+        """Each text's raw log-odds from a model fitted without it (calibration_folds)."""
+        out_of_fold = np.empty(len(y))
+        folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.seed)
+        for train, test in folds.split(np.zeros(len(y)), y):
+            fold_coef, fold_intercept = self._fit_linear(X[train], y[train])
+            out_of_fold[test] = X[test] @ fold_coef + fold_intercept
+        return out_of_fold
+
     def log_count_ratio(self, X: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
         """Each column's NB log-count ratio: how much more often it is present in positive
         texts than in negative ones."""
@@ -142,9 +146,9 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         # smooths features seen in only one class.
         present = X.copy()
         present.data[:] = 1.0
-        positive = self.alpha + np.asarray(present[y == 1].sum(axis=0)).ravel()
-        negative = self.alpha + np.asarray(present[y == 0].sum(axis=0)).ravel()
-        return np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+        positive = np.asarray(present[y == 1].sum(axis=0)).ravel()
+        negative = np.asarray(present[y == 0].sum(axis=0)).ravel()
+        return smoothed_log_ratio(positive, negative, alpha=self.alpha)
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of the positive class (skips sklearn validation: it dominated latency)."""
@@ -190,11 +194,7 @@ class LengthCalibratedNBLR(NBLogisticRegression):
         X = sp.csr_matrix(X)
         y = np.asarray(y).astype(int)
         coef, intercept = self._fit_linear(X, y)
-        out_of_fold = np.empty(len(y))
-        folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.seed)
-        for train, test in folds.split(np.zeros(len(y)), y):
-            fold_coef, fold_intercept = self._fit_linear(X[train], y[train])
-            out_of_fold[test] = X[test] @ fold_coef + fold_intercept
+        out_of_fold = self.out_of_fold_log_odds(X, y)
         shrink = self.length_shrink(X)
         platt = LogisticRegression(C=1e4).fit(
             np.column_stack([out_of_fold, out_of_fold * shrink]), y
@@ -218,9 +218,9 @@ class LengthCalibratedNBLR(NBLogisticRegression):
         def present(rows) -> np.ndarray:
             return np.asarray(rows.maximum(0).sum(axis=0)).ravel()
 
-        positive = self.alpha + present(positive_texts) + present(-negative_texts)
-        negative = self.alpha + present(negative_texts) + present(-positive_texts)
-        return np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+        positive = present(positive_texts) + present(-negative_texts)
+        negative = present(negative_texts) + present(-positive_texts)
+        return smoothed_log_ratio(positive, negative, alpha=self.alpha)
 
     @staticmethod
     def length_shrink(X) -> np.ndarray:
@@ -240,6 +240,12 @@ class LengthCalibratedNBLR(NBLogisticRegression):
         """Calibrated log-odds of the positive class."""
         raw = np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
         return raw * self.contribution_scale(X) + self.shift_
+
+
+def smoothed_log_ratio(positive: np.ndarray, negative: np.ndarray, *, alpha: float) -> np.ndarray:
+    """log(p / |p|_1) - log(q / |q|_1) for presence counts smoothed by alpha (NBSVM's r)."""
+    positive, negative = positive + alpha, negative + alpha
+    return np.log(positive / positive.sum()) - np.log(negative / negative.sum())
 
 
 def platt_scaling(log_odds: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -410,12 +416,10 @@ def probability_positive(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
     switched off (its parameters were checked when it was fitted).
     """
     (_, vectorizer), *middle, (_, classifier) = pipeline.steps
-    if middle or not isinstance(classifier, NBLogisticRegression):
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return pipeline.predict_proba(texts)[:, 1]
-    if isinstance(vectorizer, ReviewHasher):
+    ours = not middle and isinstance(classifier, NBLogisticRegression)
+    if ours and isinstance(vectorizer, ReviewHasher):
         return classifier.predict_proba(vectorizer.transform(texts))[:, 1]
-    if isinstance(vectorizer, ReviewVectorizer) and vectorizer.is_lean:
+    if ours and isinstance(vectorizer, ReviewVectorizer) and vectorizer.is_lean:
         coef = classifier.coef_[0]
         rows = vectorizer.rows(texts)
         sums = np.fromiter((coef[columns].sum() for columns in rows), np.float32, len(rows))

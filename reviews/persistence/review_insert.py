@@ -63,7 +63,6 @@ def review_insert_from_movie(review: Review, prediction: Prediction, *, using: s
         if inserted is None:
             return False
         review.pk = inserted[0]
-        prediction.review_id = review.pk
         predictions_insert([prediction], using=using)
     return True
 

@@ -11,7 +11,7 @@ from ml.features import weighted_features
 from ml.labels import POSITIVE_THRESHOLD, sentiment_of
 from ml.pipeline import (
     NEGATION_CONTRAST,
-    NBLogisticRegression,
+    WORD_NGRAMS,
     ReviewVectorizer,
     build_pipeline,
     explain,
@@ -74,22 +74,7 @@ def test_a_text_without_features_scores_the_log_odds_baseline_alone(negation_con
 
 def word_ngram_pipeline(*, n_features: int) -> Pipeline:
     """The word n-gram pipeline, with a smaller hash space."""
-    return Pipeline(
-        [
-            (
-                "features",
-                ReviewVectorizer(
-                    analyzer=word_ngrams,
-                    n_features=n_features,
-                    alternate_sign=False,
-                    binary=True,
-                    norm="l2",
-                    dtype=np.float32,
-                ),
-            ),
-            ("classifier", NBLogisticRegression(C=1000.0)),
-        ]
-    )
+    return build_pipeline(kind=WORD_NGRAMS).set_params(features__n_features=n_features)
 
 
 def test_a_saved_word_ngram_model_loads_scores_and_explains(sample_data, tmp_path):
