@@ -100,18 +100,8 @@ class ReviewAdmin(
         ),
         ("Words that decided it", {"fields": ["explanation"]}),
     ]
-    readonly_fields = [
-        "movie",
-        "created_at",
-        "text",
-        "sentiment_badge",
-        "confidence",
-        "probability_positive",
-        "model_version",
-        "scored_at",
-        "previous_prediction",
-        "explanation",
-    ]
+    # Everything shown is read-only: nothing on a review is edited by hand.
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
     inlines = [PredictionInline]
 
     def has_rescore_permission(self, request) -> bool:
