@@ -51,25 +51,35 @@ def test_healthz_reports_ok_and_the_active_model_version(client, active_model):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "database": "ok",
-        "model_version": active_model.version,
-    }
+    assert response.json() == {"status": "ok", "model_version": active_model.version}
 
 
-def test_healthz_is_503_with_the_reason_when_no_model_is_active(client, db):
-    response = client.get("/healthz")
+def test_healthz_is_503_naming_the_model_when_no_model_is_active(client, db, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert "no active model" in response.json()["model"]
+    assert response.json() == {"status": "unavailable", "failing": ["model"]}
+    assert "no active model" in caplog.text
 
 
-def test_healthz_is_503_naming_the_file_when_the_model_file_was_altered(client, damaged_model):
-    response = client.get("/healthz")
+def test_healthz_never_shows_the_model_files_path_but_logs_it(client, damaged_model, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/healthz")
+
+    assert response.json() == {"status": "unavailable", "failing": ["model"]}
+    assert str(damaged_model.artifact_path) not in response.content.decode()
+    assert str(damaged_model.artifact_path) in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_never_shows_the_database_error_but_logs_it(client, caplog):
+    with caplog.at_level(logging.ERROR), database_down():
+        response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert "model.joblib does not match" in response.json()["model"]
+    assert response.json() == {"status": "unavailable", "failing": ["database"]}
+    assert "database is unavailable" in caplog.text
 
 
 def test_an_altered_model_file_makes_the_form_answer_503_and_store_nothing(
