@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ml import pipeline as ml_pipeline
-from ml.artifacts import ArtifactError, load_artifact
+from ml.artifacts import ArtifactError, load_artifact, read_metadata
 from ml.labels import confidence, sentiment_of
 from ml.models import ModelVersion
 
@@ -62,6 +62,18 @@ def model_version_get(*, version: str) -> ModelVersion:
 def active_model_exists() -> bool:
     """Whether any model version is active (one is at most)."""
     return ModelVersion.objects.filter(is_active=True).exists()
+
+
+def active_model_scikit_learn() -> str | None:
+    """The scikit-learn version that saved the active model, as its metadata says (None
+    when no model is active, or when its metadata cannot be read)."""
+    active = ModelVersion.objects.filter(is_active=True).first()
+    if active is None:
+        return None
+    try:
+        return read_metadata(Path(active.artifact_path)).get("scikit-learn")
+    except ArtifactError:
+        return None
 
 
 def load_classifier(model_version: ModelVersion) -> Classifier:

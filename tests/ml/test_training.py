@@ -3,12 +3,13 @@
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from ml.artifacts import file_sha256
+from ml.artifacts import METADATA_FILE, file_sha256
 from ml.classifier import get_active_classifier
 from ml.dataset import MIN_TEXTS_PER_LABEL
 from ml.models import ModelVersion
@@ -57,6 +58,46 @@ def test_if_none_active_does_nothing_when_a_model_is_active(db, active_model):
     call_command("train_model", "--if-none-active", stdout=io.StringIO())
 
     assert ModelVersion.objects.count() == 1
+
+
+@pytest.fixture
+def model_of_another_scikit_learn(db, trained_artifact, tmp_path) -> ModelVersion:
+    """The active model, as a scikit-learn other than the installed one saved it."""
+    directory = tmp_path / "older"
+    shutil.copytree(trained_artifact.directory, directory)
+    metadata = json.loads((directory / METADATA_FILE).read_text())
+    metadata["scikit-learn"] = "1.0.2"
+    (directory / METADATA_FILE).write_text(json.dumps(metadata))
+    return ModelVersion.objects.create(
+        version="older",
+        artifact_path=str(directory),
+        sha256=trained_artifact.sha256,
+        is_active=True,
+    )
+
+
+def test_if_none_active_trains_when_another_scikit_learn_saved_the_active_model(
+    model_of_another_scikit_learn,
+):
+    out = io.StringIO()
+
+    call_command("train_model", "--if-none-active", "--sample", SAMPLE, stdout=out)
+
+    assert "saved with scikit-learn 1.0.2" in out.getvalue()
+    active = ModelVersion.objects.get(is_active=True)
+    assert active != model_of_another_scikit_learn
+    assert ModelVersion.objects.filter(pk=model_of_another_scikit_learn.pk).exists()
+    assert get_active_classifier().version == active.version
+
+
+def test_the_form_serves_again_after_set_up_retrains_for_an_upgrade(
+    client, ozark, model_of_another_scikit_learn
+):
+    assert client.post("/", {"movie": ozark.pk, "review": "Superb."}).status_code == 503
+
+    call_command("train_model", "--if-none-active", "--sample", SAMPLE, stdout=io.StringIO())
+
+    assert client.post("/", {"movie": ozark.pk, "review": "Superb."}).status_code == 303
 
 
 def test_training_on_a_missing_file_fails_clearly_and_registers_nothing(db, tmp_path):

@@ -1,9 +1,10 @@
 """Train a sentiment model, register it, and (unless told not to) activate it."""
 
+import sklearn
 from django.core.management.base import BaseCommand, CommandError
 
 from ml import comparison, dataset
-from ml.classifier import active_model_exists
+from ml.classifier import active_model_exists, active_model_scikit_learn
 from ml.management.arguments import positive_int, random_seed
 from ml.pipeline import DEFAULT_PIPELINE, NEGATION_CONTRAST, WORD_NGRAMS, build_pipeline
 from ml.services import model_train
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-none-active",
             action="store_true",
-            help="Do nothing when a model is already active (used by `make run`).",
+            help="Do nothing when a model is already active and was saved by the installed "
+            "scikit-learn (used by `make run`); after a scikit-learn upgrade, train one.",
         )
         parser.add_argument(
             "--sample", type=positive_int, help="Train on a stratified sample of this many texts."
@@ -58,9 +60,17 @@ class Command(BaseCommand):
         data_path = options["data"]
         seed = options["seed"]
         if options["if_none_active"] and active_model_exists():
-            if options["verbosity"] >= 2:
-                self.stdout.write("A model is already active; nothing to train.")
-            return
+            saved_with = active_model_scikit_learn()
+            if saved_with in (None, sklearn.__version__):
+                # Unreadable metadata is not an upgrade: serving reports it, untouched.
+                if options["verbosity"] >= 2:
+                    self.stdout.write("A model is already active; nothing to train.")
+                return
+            self.stdout.write(
+                f"The active model was saved with scikit-learn {saved_with} and "
+                f"{sklearn.__version__} is installed: training one with it (the old one "
+                "stays in the registry)."
+            )
         try:
             if data_path:
                 data = dataset.load_csv(
