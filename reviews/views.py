@@ -4,13 +4,14 @@ import logging
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ml.classifier import ModelUnavailable, get_active_classifier
 from reviews.forms import ReviewForm
+from reviews.freshness import cached, content_version
 from reviews.models import Movie, Review
 from reviews.selectors.movies import MovieStats, movie_get_with_stats
 from reviews.selectors.reviews import (
@@ -60,30 +61,45 @@ def home(request):
     context = {
         "form": form,
         "model_error": model_error,
+        # Read only when the cached fragments of the page (keyed by the content's version)
+        # must be built again: a lazy query.
         "latest_reviews": review_list_latest(limit=10),
+        "content_version": content_version(),
     }
     return render(request, "reviews/home.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD"])
 def review_detail(request, review_id: int):
-    try:
-        review = review_get(review_id=review_id)
-    except Review.DoesNotExist:
-        raise Http404("No review with that number.") from None
-    context = {"review": review, "explained": review_explained(review=review)}
-    return render(request, "reviews/review_detail.html", context)
+    def build() -> bytes:
+        try:
+            review = review_get(review_id=review_id)
+        except Review.DoesNotExist:
+            raise Http404("No review with that number.") from None
+        context = {"review": review, "explained": review_explained(review=review)}
+        return render(request, "reviews/review_detail.html", context).content
+
+    # The same for every visitor: built once per content version (its explanation once).
+    return HttpResponse(cached(f"review-page:{review_id}", build))
 
 
 @require_http_methods(["GET", "HEAD"])
 def movie_detail(request, movie_id: int):
-    try:
-        movie = movie_get_with_stats(movie_id=movie_id)
-    except Movie.DoesNotExist:
-        raise Http404("No movie with that number.") from None
-    page = Paginator(reviews_of_movie(movie=movie), 20).get_page(request.GET.get("page"))
-    context = {"movie": movie, "page": page, "stats": MovieStats.of(movie)}
-    return render(request, "reviews/movie_detail.html", context)
+    number = request.GET.get("page", "")
+    # Any other value shows the first page (Paginator.get_page): one cached copy of it.
+    number = number if number.isdigit() and len(number) <= 9 else "1"
+
+    def build() -> bytes:
+        try:
+            movie = movie_get_with_stats(movie_id=movie_id)
+        except Movie.DoesNotExist:
+            raise Http404("No movie with that number.") from None
+        page = Paginator(reviews_of_movie(movie=movie), 20).get_page(number)
+        context = {"movie": movie, "page": page, "stats": MovieStats.of(movie)}
+        return render(request, "reviews/movie_detail.html", context).content
+
+    # The page is the same for every visitor (no form on it): built once per content version.
+    return HttpResponse(cached(f"movie-page:{movie_id}:{number}", build))
 
 
 @never_cache

@@ -23,6 +23,7 @@ from reviews.api.schemas import (
 )
 from reviews.api.validation import review_form_cleaned, texts_cleaned
 from reviews.forms import UNKNOWN_MOVIE
+from reviews.freshness import cached
 from reviews.models import Movie, Review
 from reviews.parsing import MAX_ROW_ID
 from reviews.selectors.movies import movie_get_with_stats, movies_with_stats
@@ -60,15 +61,20 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]):
     """Filter by movie, sentiment, model version and creation time. Pages hold `limit`
     reviews (at most 100); follow `next_cursor` for the next one. Paging is by position,
     so reviews written meanwhile never repeat or shift a review onto another page."""
-    page = review_page(
-        movie_id=filters.movie,
-        sentiment=filters.sentiment,
-        model_version=filters.model_version,
-        created_after=filters.created_after,
-        created_before=filters.created_before,
-        after=cursor_decode(filters.cursor),
-        limit=filters.limit,
-    )
+    after = cursor_decode(filters.cursor)
+
+    def build():
+        return review_page(
+            movie_id=filters.movie,
+            sentiment=filters.sentiment,
+            model_version=filters.model_version,
+            created_after=filters.created_after,
+            created_before=filters.created_before,
+            after=after,
+            limit=filters.limit,
+        )
+
+    page = cached(f"api-reviews:{filters.model_dump_json()}", build)
     return {"items": page.reviews, "next_cursor": cursor_encode(page.next_position)}
 
 
@@ -110,7 +116,7 @@ def get_review(
     "", response={200: list[MovieOut], 503: Error}, summary="All movies, with review counts"
 )
 def list_movies(request: HttpRequest):
-    return movies_with_stats()
+    return cached("api-movies", lambda: list(movies_with_stats()))
 
 
 @movies_router.get(

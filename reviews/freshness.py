@@ -1,0 +1,66 @@
+"""What the read path may reuse: one version of the site's content, read from the database.
+
+Pages and API answers built from the database are cached under the version of the content
+(``cached``). The version is the largest review id, which every stored review raises, and
+a generation that writes other than storing a review raise (``content_changed``: a
+re-scoring, a movie added, renamed or deleted, a review deleted), in the same transaction
+as the write. Both are read in one query per request, from the database every worker on
+every host shares, so the very next request after a write builds its answer again:
+nothing is invalidated by hand, an old answer is never served, only left to expire, and
+storing a review (the form's hot path) pays nothing for it.
+
+The answers themselves go to Django's default cache (settings.CACHES): each process's own
+memory unless REDIS_URL names a Redis that several processes and hosts then share.
+Correctness never depends on which: a key holds the version it was built for.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import F, Subquery
+
+from reviews.models import ContentVersion, Review
+
+# How long a cached answer is kept after it was built (an old version's answer is never
+# read again; this only bounds the memory it holds).
+ANSWER_SECONDS = 600
+
+T = TypeVar("T")
+
+
+def content_version() -> str:
+    """The content's version now: the largest review id and the generation, one query."""
+    latest = Review.objects.order_by("-id").values("id")[:1]
+    row = (
+        ContentVersion.objects.filter(pk=ContentVersion.SINGLETON)
+        .annotate(latest_review=Subquery(latest))
+        .values_list("generation", "latest_review")
+        .first()
+    )
+    generation, latest_review = row if row else (0, None)
+    return f"{generation}.{latest_review or 0}"
+
+
+def cached(name: str, build: Callable[[], T], *, versioned: bool = True) -> T:
+    """``build()``'s answer, reused until the content changes. ``name`` says what was built
+    from what (the page and its arguments); an answer that depends only on what ``name``
+    names, never on other content, is not ``versioned``."""
+    key = f"answer:{content_version()}:{name}" if versioned else f"answer:{name}"
+    answer = cache.get(key)
+    if answer is None:
+        answer = build()
+        cache.set(key, answer, timeout=ANSWER_SECONDS)
+    return answer
+
+
+def content_changed() -> None:
+    """A write other than storing a review changed what pages show: a new generation, in
+    the transaction in progress (so it commits, or rolls back, with the write)."""
+    updated = ContentVersion.objects.filter(pk=ContentVersion.SINGLETON).update(
+        generation=F("generation") + 1
+    )
+    if not updated:
+        ContentVersion.objects.get_or_create(
+            pk=ContentVersion.SINGLETON, defaults={"generation": 1}
+        )
