@@ -85,9 +85,9 @@ def review_detail(request, review_id: int):
 
 @require_http_methods(["GET", "HEAD"])
 def movie_detail(request, movie_id: int):
-    number = request.GET.get("page", "")
-    # Any other value shows the first page (Paginator.get_page): one cached copy of it.
-    number = number if number.isdigit() and len(number) <= 9 else "1"
+    # Paginator.get_page reads any value (not a number: the first page; past the end: the
+    # last); a long one is not worth a cached copy of its own.
+    number = request.GET.get("page", "1")[:20]
 
     def build() -> bytes:
         try:
