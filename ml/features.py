@@ -14,6 +14,10 @@ No Django here. ``weighted_features`` is what the current pipeline hashes
   how much more the clause after "but" counts. No rule overrides the model.
 - Typos: every word of four letters or more also gives its character 3-grams inside word
   boundaries (``#ama``, ``#maz``, ...), so "amazng" still shares most of "amazing".
+
+All three are for the short texts people type into a form (up to MAX_WORDS_READ_CLOSELY
+words). A longer review has words enough for plain word n-grams: it is read as the word
+n-gram pipeline reads it, which is more accurate on long reviews and three times faster.
 """
 
 import re
@@ -24,6 +28,8 @@ BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Words (inner apostrophes kept: "don't" is one word), "!" and "?", which carry sentiment,
 # and the punctuation that ends a clause (not a feature: it only ends a scope).
 TOKEN = re.compile(r"\w+(?:'\w+)*|[!?]|[.,;:()]")
+# The same words, "!" and "?", without the punctuation: what plain word n-grams are made of.
+WORD = re.compile(r"\w+(?:'\w+)*|[!?]")
 SENTENCE_ENDS = frozenset(".!?")
 CLAUSE_ENDS = frozenset(".,;:()!?")
 NEGATORS = frozenset(
@@ -76,9 +82,10 @@ MIN_WORD_FOR_CHARACTER_GRAMS = 4
 NEGATION_CORRECTION_WEIGHT = 0.2
 # What a feature of the clause before a contrast word weighs ("X" in "X, but Y").
 BEFORE_CONTRAST_WEIGHT = 0.1
-# Character 3-grams only for short texts: a typo decides a one-line review, while a long
-# one has words enough (and its scoring stays as fast as before).
-MAX_WORDS_FOR_CHARACTER_GRAMS = 100
+# Negation, contrast and character 3-grams only for texts of up to this many words: they
+# decide a one-line review, while on long IMDB reviews they cost 0.7 points of accuracy and
+# twice the time to score (bench/README.md, classifier.py).
+MAX_WORDS_READ_CLOSELY = 100
 
 
 def is_negator(word: str) -> bool:
@@ -137,12 +144,16 @@ def marked_words(text: str) -> MarkedWords:
 def weighted_features(text: str) -> list[tuple[str, float]]:
     """Everything the model weighs in ``text``, each with its value (the hasher's input).
 
-    Word 1..MAX_NGRAM-grams over the marked words; each word in a negation's scope again as
-    itself with a minus sign, so it starts as the opposite of the plain word; the
-    after-contrast copy of each word; the character 3-grams of the words of short texts
-    (negative in a negation's scope too). A feature of the clause before a contrast word
-    weighs BEFORE_CONTRAST_WEIGHT.
+    For a text of up to MAX_WORDS_READ_CLOSELY words: word 1..MAX_NGRAM-grams over the marked
+    words; each word in a negation's scope again as itself with a minus sign, so it starts
+    as the opposite of the plain word; the after-contrast copy of each word; the character
+    3-grams of its words (negative in a negation's scope too). A feature of the clause
+    before a contrast word weighs BEFORE_CONTRAST_WEIGHT. A longer text: its plain word
+    n-grams, each weighing 1.
     """
+    words = plain_words(text)
+    if len(words) > MAX_WORDS_READ_CLOSELY:
+        return [(gram, 1.0) for gram in word_ngrams(words)]
     marked = marked_words(text)
     features = marked.features
     weight = [BEFORE_CONTRAST_WEIGHT if before else 1.0 for before in marked.before_contrast]
@@ -160,14 +171,25 @@ def weighted_features(text: str) -> list[tuple[str, float]]:
         for feature, contrasted in zip(features, marked.after_contrast, strict=True)
         if contrasted
     ]
-    with_characters = len(marked.words) <= MAX_WORDS_FOR_CHARACTER_GRAMS
     for index, word in enumerate(marked.words):
         value = -weight[index] if negated[index] else weight[index]
         if negated[index]:
             weighted.append((word, value))
-        if with_characters:
-            weighted += [(gram, value) for gram in character_grams(word)]
+        weighted += [(gram, value) for gram in character_grams(word)]
     return weighted
+
+
+def plain_words(text: str) -> list[str]:
+    """Lower-cased ``text`` without ``<br />`` tags, as words and "!" / "?" tokens."""
+    return WORD.findall(BREAK_TAG.sub(" ", text.lower()))
+
+
+def word_ngrams(words: list[str]) -> list[str]:
+    """All 1..MAX_NGRAM word n-grams of ``words``, in order."""
+    grams = list(words)
+    for n in range(2, MAX_NGRAM + 1):
+        grams += map(" ".join, zip(*(words[i:] for i in range(n)), strict=False))
+    return grams
 
 
 def character_grams(word: str) -> list[str]:
@@ -189,6 +211,9 @@ def feature_phrases(text: str) -> dict[str, str]:
     the word it came from (its first one; from its negator in a negation's scope). Phrases
     are words of the text in order, so the review page can find and mark them.
     """
+    words = plain_words(text)
+    if len(words) > MAX_WORDS_READ_CLOSELY:
+        return {gram: gram for gram in word_ngrams(words)}
     marked = marked_words(text)
     words, features = marked.words, marked.features
     phrases: dict[str, str] = {}
@@ -202,7 +227,7 @@ def feature_phrases(text: str) -> dict[str, str]:
     for index, contrasted in enumerate(marked.after_contrast):
         if contrasted:
             phrases.setdefault(AFTER_CONTRAST + features[index], words[index])
-    for index, word in enumerate(words if len(words) <= MAX_WORDS_FOR_CHARACTER_GRAMS else []):
+    for index, word in enumerate(words):
         start = marked.negator[index] if marked.negator[index] >= 0 else index
         for gram in character_grams(word):
             phrases.setdefault(gram, " ".join(words[start : index + 1]))

@@ -6,8 +6,8 @@ tokenizer the model uses, so exactly the words the model weighed are marked.
 
 from dataclasses import dataclass
 
+from ml.features import BREAK_TAG, WORD
 from ml.labels import NEGATIVE, POSITIVE
-from ml.pipeline import BREAK_TAG, TOKEN
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def highlight(text: str, explanation: list[tuple[str, float]]) -> list[Segment]:
     # (lower-casing a whole text can change its length), so offsets still index `text`.
     searchable = BREAK_TAG.sub(lambda match: " " * len(match.group()), text)
     tokens = [
-        (match.group().lower(), match.start(), match.end()) for match in TOKEN.finditer(searchable)
+        (match.group().lower(), match.start(), match.end()) for match in WORD.finditer(searchable)
     ]
     words = [token for token, _, _ in tokens]
     strongest: list[float] = [0.0] * len(tokens)

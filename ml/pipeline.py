@@ -5,7 +5,6 @@ tested on its own. Everything a pickled model references lives at module level
 (``ml.pipeline.*``) so ``joblib.load`` can import it back by name.
 """
 
-import re
 import warnings
 from collections import Counter
 from itertools import repeat
@@ -37,18 +36,12 @@ from ml.labels import POSITIVE_THRESHOLD
 # cross-validation 2**21 columns lost 0.4 points of IMDB accuracy to collisions, 2**23 lost
 # none that 2**24 won back. Coefficients are float32 (32 MB), like the features they meet.
 N_FEATURES = 2**23
-MAX_NGRAM = 3
+MAX_NGRAM = ml_features.MAX_NGRAM
 
-# IMDB reviews contain literal "<br />" line breaks; they are markup, not words.
-BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
-# Words keep inner apostrophes so negations ("don't", "isn't") survive as one
-# token; "!" and "?" are kept because they carry sentiment in reviews.
-TOKEN = re.compile(r"\w+(?:'\w+)*|[!?]")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case ``text``, drop ``<br />`` tags and split into word / "!" / "?" tokens."""
-    return TOKEN.findall(BREAK_TAG.sub(" ", text.lower()))
+# Words keep inner apostrophes so negations ("don't", "isn't") survive as one token; "!" and
+# "?" are kept because they carry sentiment in reviews; "<br />" tags are markup, not words.
+TOKEN = ml_features.WORD
+tokenize = ml_features.plain_words
 
 
 def word_ngrams(text: str) -> list[str]:
@@ -57,11 +50,7 @@ def word_ngrams(text: str) -> list[str]:
     Hand-rolled with zip/map because sklearn's generic n-gram loop is the
     single biggest cost of scoring a review.
     """
-    tokens = tokenize(text)
-    ngrams = list(tokens)
-    for n in range(2, MAX_NGRAM + 1):
-        ngrams += map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False))
-    return ngrams
+    return ml_features.word_ngrams(tokenize(text))
 
 
 class NBLogisticRegression(ClassifierMixin, BaseEstimator):

@@ -2,11 +2,13 @@
 
 from ml.features import (
     BEFORE_CONTRAST_WEIGHT,
+    MAX_WORDS_READ_CLOSELY,
     NEGATION_CORRECTION_WEIGHT,
     feature_phrases,
     marked_words,
     weighted_features,
 )
+from ml.pipeline import word_ngrams
 
 
 def review_features(text: str) -> list[str]:
@@ -82,3 +84,27 @@ def test_the_clause_before_a_contrast_word_weighs_less():
 
     assert weighted["dull"] == BEFORE_CONTRAST_WEIGHT
     assert weighted["superb"] == 1.0
+
+
+def long_review(sentence: str) -> str:
+    words = len(sentence.split())
+    return " ".join([sentence] * (MAX_WORDS_READ_CLOSELY // words + 1))
+
+
+def test_a_review_longer_than_the_close_reading_is_read_as_plain_word_ngrams():
+    text = long_review("It was not a bad film, but the ending was weak.")
+
+    assert weighted_features(text) == [(gram, 1.0) for gram in word_ngrams(text)]
+
+
+def test_a_long_reviews_features_stand_for_themselves():
+    text = long_review("It was not a bad film, but the ending was weak.")
+
+    assert feature_phrases(text)["not a bad"] == "not a bad"
+    assert "not_bad" not in feature_phrases(text)
+
+
+def test_a_review_of_the_close_readings_length_is_read_closely():
+    text = " ".join(["good"] * (MAX_WORDS_READ_CLOSELY - 2) + ["not", "bad"])
+
+    assert "not_bad" in review_features(text)
