@@ -79,7 +79,9 @@ def build_database(arguments: argparse.Namespace, environment: dict) -> dict:
     from reviews.models import Movie, Review
 
     admin_bench.build(SimpleNamespace(reviews=arguments.reviews, movies=arguments.movies, seed=0))
-    call_command("train_model", sample=arguments.sample, seed=0, verbosity=0)
+    call_command(
+        "train_model", sample=arguments.sample, seed=0, verbosity=0, stdout=sys.stderr
+    )  # stdout carries the JSON report only
     Review.objects.update(model_version=ModelVersion.objects.get(is_active=True))
     call_command("collectstatic", interactive=False, verbosity=0)
     rng = random.Random(0)

@@ -14,11 +14,13 @@ memory unless REDIS_URL names a Redis that several processes and hosts then shar
 Correctness never depends on which: a key holds the version it was built for.
 """
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import F, Subquery
+from django.db import connection
+from django.db.models import F
 
 from reviews.models import ContentVersion, Review
 
@@ -30,16 +32,24 @@ T = TypeVar("T")
 
 
 def content_version() -> str:
-    """The content's version now: the largest review id and the generation, one query."""
-    latest = Review.objects.order_by("-id").values("id")[:1]
-    row = (
-        ContentVersion.objects.filter(pk=ContentVersion.SINGLETON)
-        .annotate(latest_review=Subquery(latest))
-        .values_list("generation", "latest_review")
-        .first()
-    )
+    """The content's version now: the generation and the largest review id, one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(version_sql(connection.vendor), [ContentVersion.SINGLETON])
+        row = cursor.fetchone()
     generation, latest_review = row if row else (0, None)
     return f"{generation}.{latest_review or 0}"
+
+
+@functools.cache
+def version_sql(vendor: str) -> str:
+    """The version's query, written once per database kind: built by the ORM on every
+    request, it cost more CPU than the rest of a cached page (bench/pages.py)."""
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {quote('generation')}, (SELECT MAX({quote('id')}) FROM "
+        f"{quote(Review._meta.db_table)}) FROM {quote(ContentVersion._meta.db_table)} "
+        f"WHERE {quote('id')} = %s"
+    )
 
 
 def cached(name: str, build: Callable[[], T], *, versioned: bool = True) -> T:
