@@ -19,7 +19,11 @@ def review_list_latest(*, limit: int = 10) -> QuerySet[Review]:
 
 def review_get(*, review_id: int) -> Review:
     """Raises Review.DoesNotExist for an unknown id."""
-    return Review.objects.select_related("movie", "model_version").get(pk=review_id)
+    return (
+        Review.objects.select_related("movie", "model_version")
+        .defer("model_version__metrics")  # a page of JSON no page shows
+        .get(pk=review_id)
+    )
 
 
 def reviews_of_movie(*, movie: Movie) -> QuerySet[Review]:
