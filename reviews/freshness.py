@@ -15,6 +15,7 @@ Correctness never depends on which: a key holds the version it was built for.
 """
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -56,7 +57,9 @@ def cached(name: str, build: Callable[[], T], *, versioned: bool = True) -> T:
     """``build()``'s answer, reused until the content changes. ``name`` says what was built
     from what (the page and its arguments); an answer that depends only on what ``name``
     names, never on other content, is not ``versioned``."""
-    key = f"answer:{content_version()}:{name}" if versioned else f"answer:{name}"
+    # Hashed: a name carries a client's query (spaces, any length), and a cache key may not.
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    key = f"answer:{content_version()}:{digest}" if versioned else f"answer:{digest}"
     answer = cache.get(key)
     if answer is None:
         answer = build()

@@ -799,3 +799,10 @@ def test_api_conforms_to_its_openapi_description(
     # Checks: no 5xx, documented status codes, content types, headers and response
     # bodies, schema-violating input refused, unknown methods refused, auth enforced.
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+
+
+def test_a_filter_with_spaces_in_it_answers_an_empty_page(client, db):
+    response = client.get(REVIEWS, {"model_version": "SELECT 1", "limit": 56})
+
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}
