@@ -4,6 +4,8 @@
 -- no request is in flight: every request sent was answered and counted, and the server
 -- cannot have stored a submission the count does not know about.
 -- Redirects are not followed. At the end one line "WRK_JSON {...}" carries the totals.
+-- With WRK_PATHS_FILE (one path per line; bench/pages.py) each request goes to one of those
+-- paths, drawn at random, instead of the URL's own path.
 
 local ffi = require("ffi")
 ffi.cdef([[
@@ -37,6 +39,15 @@ if body_file then
   file:close()
   headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
+local paths = {}
+local paths_file = setting("WRK_PATHS_FILE", nil)
+if paths_file then
+  for line in io.lines(paths_file) do
+    if line ~= "" then
+      table.insert(paths, line)
+    end
+  end
+end
 local cookie = setting("WRK_COOKIE", nil)
 if cookie then
   headers["Cookie"] = cookie
@@ -46,6 +57,7 @@ end
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("seed", #threads)
 end
 
 -- Thread state (each wrk thread runs its own copy of this script).
@@ -61,6 +73,7 @@ function init(args)
   started = now()
   stop_sending_at = started + send_seconds
   request_text = wrk.format(method, wrk.path, headers, body)
+  math.randomseed((seed or 1) * 7919 + math.floor(started * 1000) % 100000)
 end
 
 -- wrk calls delay() before every request it sends (and request() once more, at start, to
@@ -74,6 +87,9 @@ function delay()
 end
 
 function request()
+  if #paths > 0 then
+    return wrk.format(method, paths[math.random(#paths)], headers, body)
+  end
   return request_text
 end
 

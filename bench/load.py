@@ -324,12 +324,16 @@ class Slice:
     database_cpu_seconds: float
 
 
-def wrk_slice(server: Server, *, seconds: float, arguments, body_file=None, cookie="") -> Slice:
-    """Load `server` for `seconds` with wrk and bench/load.lua, then let it answer the rest."""
+def wrk_slice(
+    server: Server, *, seconds: float, arguments, body_file=None, cookie="", paths_file=None
+) -> Slice:
+    """Load `server` for `seconds` with wrk and bench/load.lua, then let it answer the rest
+    (GET its URL, or paths drawn from `paths_file`; POST `body_file` when given)."""
     environment = {
         **os.environ,
         "WRK_METHOD": "POST" if body_file else "GET",
         "WRK_BODY_FILE": str(body_file or ""),
+        "WRK_PATHS_FILE": str(paths_file or ""),
         "WRK_COOKIE": cookie,
         "WRK_SEND_SECONDS": str(seconds),
     }

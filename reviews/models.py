@@ -122,6 +122,17 @@ class Prediction(models.Model):
         return labels.confidence(self.probability_positive)
 
 
+class ContentVersion(models.Model):
+    """One row: the generation of the site's content, raised by every write other than
+    storing a review (reviews/freshness.py), so cached pages know they are out of date."""
+
+    SINGLETON = 1
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content generation {self.generation}"
+
+
 class ApiToken(models.Model):
     """A key for writing through the JSON API, created in the admin.
 

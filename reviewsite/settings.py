@@ -166,6 +166,31 @@ def database_from_environment() -> dict:
 
 
 DATABASES = {"default": database_from_environment()}
+
+
+def cache_from_environment() -> dict:
+    """Cached pages and answers (reviews/freshness.py): in each process's memory, or in the
+    Redis that REDIS_URL (or CACHE_URL) names, shared by every worker and host. Either way
+    a page is never stale: its key holds the version of the content it was built from."""
+    url = (os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or "").strip()
+    if not url:
+        # About 6 kB a page: at most some 12 MB per process.
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "REDIS_URL / CACHE_URL must be a redis://, rediss:// or unix:// URL"
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "reviews"),
+    }
+
+
+CACHES = {"default": cache_from_environment()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,6 +3,7 @@ bundled data, registered and activated in each test's database."""
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 
 from ml import dataset
@@ -45,6 +46,9 @@ def isolated_settings(settings, tmp_path):
     }
     settings.MODEL_DIR = tmp_path / "models"
     active_classifier.cache_clear()
+    # Tests roll their writes back: another test's pages could come back under the same
+    # content version.
+    cache.clear()
     yield settings
     active_classifier.cache_clear()
 

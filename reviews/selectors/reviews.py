@@ -7,17 +7,23 @@ from django.db.models import Q, QuerySet
 
 from ml.classifier import ModelUnavailable, get_classifier
 from ml.highlight import Segment, decisive, highlight
+from reviews.freshness import cached
 from reviews.models import Movie, Review
 from reviews.selectors.movies import movie_get_by_title_or_id
 
 
-def review_list_latest(*, limit: int = 10) -> list[Review]:
-    return list(Review.objects.select_related("movie").order_by("-created_at", "-id")[:limit])
+def review_list_latest(*, limit: int = 10) -> QuerySet[Review]:
+    """The latest reviews with their movies, newest first (lazy: read when iterated)."""
+    return Review.objects.select_related("movie").order_by("-created_at", "-id")[:limit]
 
 
 def review_get(*, review_id: int) -> Review:
     """Raises Review.DoesNotExist for an unknown id."""
-    return Review.objects.select_related("movie", "model_version").get(pk=review_id)
+    return (
+        Review.objects.select_related("movie", "model_version")
+        .defer("model_version__metrics")  # a page of JSON no page shows
+        .get(pk=review_id)
+    )
 
 
 def reviews_of_movie(*, movie: Movie) -> QuerySet[Review]:
@@ -83,7 +89,9 @@ def reviews_matching(
 
 
 def review_explanation(*, review: Review, top_n: int = 10) -> list[tuple[str, float]]:
-    """The words that decided the review's current prediction, by the model that made it.
+    """The words that decided the review's current prediction, by the model that made it:
+    computed once per review, model version and length, then cached (a review's text and a
+    model never change).
 
     Empty when that model can no longer be loaded: the page still shows the stored result.
     """
@@ -91,7 +99,11 @@ def review_explanation(*, review: Review, top_n: int = 10) -> list[tuple[str, fl
         classifier = get_classifier(review.model_version.version)
     except ModelUnavailable:
         return []
-    return classifier.explain(review.text, top_n=top_n)
+    return cached(
+        f"explanation:{review.pk}:{review.model_version_id}:{top_n}",
+        lambda: classifier.explain(review.text, top_n=top_n),
+        versioned=False,
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
+from reviews.freshness import content_changed
 from reviews.models import Prediction, Review, Sentiment
 from reviews.persistence.batch_writer import BatchWriter
 from reviews.persistence.bulk_writes import predictions_insert, reviews_write_scores
@@ -157,7 +158,9 @@ def count_changes(result: RescoreResult, *, before: list[str], after: list[Revie
 
 
 def batch_store(predictions: list[Prediction], reviews: list[Review]) -> None:
-    """One transaction: the batch's new predictions and its reviews' current fields."""
+    """One transaction: the batch's new predictions, its reviews' current fields, and a new
+    content generation, so pages show the new scores from the next request on."""
     with transaction.atomic():
         predictions_insert(predictions)
         reviews_write_scores(reviews)
+        content_changed()
