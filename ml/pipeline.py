@@ -20,7 +20,9 @@ from sklearn.feature_extraction import FeatureHasher
 # transform's per-call checks. Those checks cost about 0.5 ms of CPU per form submission
 # under gunicorn and took bench/load.py on PostgreSQL below its POST target (5x the
 # tutorial's throughput): 4.76 and 4.93 with the public path, 5.87 with this one, in the
-# same hour (bench/README.md).
+# same hour (bench/README.md). `explain` uses it too, for the columns of a text's features
+# in one call (FeatureHasher.transform, one row per feature, was half of explaining a
+# review: 4 ms against 1.6 ms; bench/pages.py's review pages).
 from sklearn.feature_extraction._hashing_fast import transform as hash_features
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -487,9 +489,8 @@ def explain(pipeline: Pipeline, text: str, *, top_n: int = 10) -> list[tuple[str
     weights = row.data * classifier.coef_[0][row.indices] * classifier.contribution_scale(row)[0]
 
     # Hashing is one-way, so hash the text's own features (with the vectorizer's settings)
-    # to learn which column each one landed in: hash_features gives one column per
-    # feature, in order (FeatureHasher.transform, one row per feature, took half the time
-    # to build a review's page, bench/pages.py).
+    # to learn which column each one landed in: hash_features (see its import) gives one
+    # column per feature, in order.
     columns, _, _ = hash_features(
         [zip(features, repeat(1))],
         vectorizer.n_features,

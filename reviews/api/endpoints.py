@@ -53,8 +53,9 @@ def cached_json(request: HttpRequest, name: str, schema, build) -> HttpResponse:
     the schema cost four times the rest of the request (bench/pages.py)."""
 
     def render() -> bytes:
-        data = TypeAdapter(schema).validate_python(build(), context={"request": request})
-        return JSON.render(request, TypeAdapter(schema).dump_python(data), response_status=200)
+        adapter = TypeAdapter(schema)
+        data = adapter.validate_python(build(), context={"request": request})
+        return JSON.render(request, adapter.dump_python(data), response_status=200)
 
     return HttpResponse(cached(name, render), content_type=JSON.media_type + "; charset=utf-8")
 
@@ -78,8 +79,8 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]):
     so reviews written meanwhile never repeat or shift a review onto another page."""
     after = cursor_decode(filters.cursor)
 
-    def build():
-        return review_page(
+    def answer() -> dict:
+        page = review_page(
             movie_id=filters.movie,
             sentiment=filters.sentiment,
             model_version=filters.model_version,
@@ -88,9 +89,6 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]):
             after=after,
             limit=filters.limit,
         )
-
-    def answer() -> dict:
-        page = build()
         return {"items": page.reviews, "next_cursor": cursor_encode(page.next_position)}
 
     return cached_json(request, f"api-reviews:{filters.model_dump_json()}", ReviewPageOut, answer)
