@@ -14,6 +14,7 @@ from reviews.api.pagination import cursor_decode, cursor_encode
 from reviews.api.schemas import (
     Error,
     MovieOut,
+    PathId,
     PredictIn,
     PredictionOut,
     PredictOut,
@@ -119,7 +120,7 @@ def create_review(request: HttpRequest, payload: ReviewIn):
 )
 def get_review(
     request: HttpRequest,
-    review_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The review's id."),
+    review_id: PathId = Path(..., ge=1, le=MAX_ROW_ID, description="The review's id."),
 ):
     try:
         review = review_get(review_id=review_id)
@@ -142,7 +143,7 @@ def list_movies(request: HttpRequest):
 )
 def get_movie(
     request: HttpRequest,
-    movie_id: int = Path(..., ge=1, le=MAX_ROW_ID, description="The movie's id."),
+    movie_id: PathId = Path(..., ge=1, le=MAX_ROW_ID, description="The movie's id."),
 ):
     try:
         return movie_get_with_stats(movie_id=movie_id)

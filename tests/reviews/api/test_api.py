@@ -806,3 +806,8 @@ def test_a_filter_with_spaces_in_it_answers_an_empty_page(client, db):
 
     assert response.status_code == 200
     assert response.json() == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize("path", ["/api/movies/1%0A", "/api/reviews/1%0A", "/api/movies/%201"])
+def test_an_id_with_anything_but_digits_in_it_is_a_422(client, db, path):
+    assert client.get(path).status_code == 422
