@@ -1,6 +1,8 @@
 # Two verbs do everything on a fresh machine with Python 3.11+ and make:
-#   make run    set up (venv, dependencies, database, model, static files) and serve
+#   make run    set up (venv, dependencies, database, model, static files), then serve the
+#               site and run one background worker (the Procfile's web and worker)
 #   make test   set up and run the whole test suite
+#   make worker a background worker alone, for another host (README, "Scaling out")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,14 +10,17 @@ MANAGE := $(BIN)/python manage.py
 BIND ?= 127.0.0.1:8000
 VAR_DIR ?= var
 
-.PHONY: run setup test lint format secret-key superuser clean
+.PHONY: run worker setup test lint format secret-key superuser clean
 
 run: setup
 	@echo ""
-	@echo "Serving on http://$(BIND)/  (Ctrl-C stops it)"
+	@echo "Serving on http://$(BIND)/ with one background worker (Ctrl-C stops both)"
 	@echo "Admin: http://$(BIND)/admin/  -- create a login with: $(MANAGE) createsuperuser"
 	@echo ""
-	BIND=$(BIND) exec $(BIN)/gunicorn --config reviewsite/serving/gunicorn_conf.py reviewsite.wsgi
+	BIND=$(BIND) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start web worker
+
+worker: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start worker
 
 setup: $(VENV)/.runtime secret-key
 	$(MANAGE) setup_site

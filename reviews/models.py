@@ -159,3 +159,76 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Job(models.Model):
+    """Long work run in the background by Celery workers, split into chunks of reviews.
+
+    Progress (done, changed) is counted in the same transaction as each batch it counts, so
+    it is exact whatever happens to a worker.
+    """
+
+    class Kind(models.TextChoices):
+        RESCORE = "rescore", "Re-score reviews"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        SUPERSEDED = "superseded", "Superseded"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="jobs", help_text="The target model."
+    )
+    total = models.PositiveIntegerField(default=0, help_text="Reviews to score.")
+    done = models.PositiveIntegerField(default=0, help_text="Reviews scored so far.")
+    changed = models.PositiveIntegerField(default=0, help_text="Reviews whose sentiment changed.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in self.ACTIVE
+
+
+class JobChunk(models.Model):
+    """The reviews of a job with primary keys from first_pk to last_pk: one Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
+    first_pk = models.BigIntegerField()
+    last_pk = models.BigIntegerField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Raised by every batch: a running chunk with an old heartbeat lost its worker.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "first_pk"]
+        indexes = [models.Index(fields=["job", "status"], name="jobchunk_job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.job} reviews {self.first_pk}–{self.last_pk}"

@@ -222,6 +222,46 @@ MODEL_DIR = Path(os.environ.get("MODEL_DIR", VAR_DIR / "models"))
 # How often a running worker asks the database which model is active (seconds).
 MODEL_REFRESH_SECONDS = float(os.environ.get("MODEL_REFRESH_SECONDS", "5"))
 
+
+def celery_broker_from_environment() -> tuple[str, dict]:
+    """Background jobs' broker: CELERY_BROKER_URL (redis:// or amqp://, for several hosts), or
+    by default kombu's file-system transport in VAR_DIR/broker, which needs no server. Every
+    job's progress lives in the database, so no result backend is configured."""
+    url = os.environ.get("CELERY_BROKER_URL", "").strip()
+    if url:
+        # Redis hands a task whose worker died to another after this many seconds (its
+        # default is an hour); a chunk takes seconds (reviews/services/jobs.py).
+        return url, {"visibility_timeout": 300} if url.startswith("redis") else {}
+    queue, control = VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "control"
+    # One folder for both directions, or messages are never read (kombu's docs).
+    return "filesystem://", {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "control_folder": str(control),
+        "polling_interval": 0.1,
+    }
+
+
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = celery_broker_from_environment()
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task's message is acknowledged when the task ends, not when it starts, and handed to
+# another worker when its worker dies; each worker takes one message at a time. The chunks
+# are idempotent, and their attempts are counted in the database (poison messages).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "reviews")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Tests and one-off scripts may run tasks in the calling process instead of a worker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# Reviews per chunk task: a few seconds of work, far below any broker's redelivery timeout.
+JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "10000"))
+# A chunk's batches raise its heartbeat every second or so: a chunk silent this long lost its
+# worker, and the workers queue it again (brokers that do not redeliver it themselves).
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "60"))
+
+
 # Bodies larger than this are refused before they are read (a review is at most 10,000
 # characters; 1 MB leaves room for form encoding without letting anyone fill memory).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -1,5 +1,6 @@
 """Re-scoring stored reviews: in batches by primary key, resumable, in one or more processes."""
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
+from ml.models import ModelVersion
 from reviews.freshness import content_changed
 from reviews.models import Prediction, Review, Sentiment
 from reviews.persistence.batch_writer import BatchWriter
@@ -21,6 +23,14 @@ RESCORE_FIELDS = ["text", "sentiment", "model_version", "previous_sentiment"]
 
 class VersionNeedsDryRun(ValueError):
     """Only the active model writes: another version can only be judged in a dry run."""
+
+
+class ModelSuperseded(RuntimeError):
+    """Another model was activated during the run: nothing more of this one is written."""
+
+
+# A batch's write, after its scoring: (scored, changed) counted in the batch's transaction.
+BatchRecord = Callable[[int, int], None]
 
 
 @dataclass
@@ -125,12 +135,23 @@ def rescore_batches(
     limit: int | None,
     dry_run: bool,
     progress: Callable[[RescoreResult], None],
+    record: BatchRecord | None = None,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> RescoreResult:
-    """Score `pending` batch by batch in primary-key order; one transaction per batch."""
+    """Score `pending` batch by batch in primary-key order; one transaction per batch.
+
+    The one path of all re-scoring (the command, its worker processes, a job's chunks).
+    Before each batch `keep_going()` may stop the run; `record(scored, changed)` runs
+    inside each batch's transaction. Raises ModelSuperseded when `classifier` is no longer
+    the active model: the batches committed before the activation are kept, no later one.
+    """
     result = RescoreResult(target_version=classifier.version, dry_run=dry_run)
+    store = functools.partial(
+        batch_store, model_version_id=classifier.model_version_id, record=record
+    )
     last_pk = 0
-    with BatchWriter(batch_store) as writer:
-        while limit is None or result.scored < limit:
+    with BatchWriter(store) as writer:
+        while (limit is None or result.scored < limit) and keep_going():
             size = batch_size if limit is None else min(batch_size, limit - result.scored)
             query = pending.filter(pk__gt=last_pk).order_by("pk").only(*RESCORE_FIELDS)
             batch = list(query[:size])
@@ -139,10 +160,11 @@ def rescore_batches(
             last_pk = batch[-1].pk
             before = [review.sentiment for review in batch]
             predictions = reviews_score(batch, classifier=classifier)
+            changes = RescoreResult(target_version=classifier.version, scored=len(batch))
+            count_changes(changes, before=before, after=batch)
             if not dry_run:
-                writer.write(predictions, batch)
-            count_changes(result, before=before, after=batch)
-            result.scored += len(batch)
+                writer.write(predictions, batch, changes.changed)
+            result.add(changes)
             progress(result)
     return result
 
@@ -157,10 +179,30 @@ def count_changes(result: RescoreResult, *, before: list[str], after: list[Revie
                 result.to_negative += 1
 
 
-def batch_store(predictions: list[Prediction], reviews: list[Review]) -> None:
+def batch_store(
+    predictions: list[Prediction],
+    reviews: list[Review],
+    changed: int,
+    *,
+    model_version_id: int,
+    record: BatchRecord | None = None,
+) -> None:
     """One transaction: the batch's new predictions, its reviews' current fields, and a new
-    content generation, so pages show the new scores from the next request on."""
+    content generation, so pages show the new scores from the next request on.
+
+    The model is checked to be still active under a lock on its row, which activate_model
+    must take to deactivate it: a batch commits before an activation or not at all.
+    """
     with transaction.atomic():
+        still_active = (
+            ModelVersion.objects.select_for_update()
+            .filter(pk=model_version_id, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        if not still_active:
+            raise ModelSuperseded("another model was activated; this one no longer writes")
         predictions_insert(predictions)
         reviews_write_scores(reviews)
         content_changed()
+        if record is not None:
+            record(len(reviews), changed)

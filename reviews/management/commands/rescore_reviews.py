@@ -9,7 +9,7 @@ from reviews.management.progress import ProgressReporter
 from reviews.models import Movie
 from reviews.selectors.reviews import reviews_matching
 from reviews.services.parallel import RescoreWorkerFailed
-from reviews.services.rescoring import VersionNeedsDryRun, reviews_rescore
+from reviews.services.rescoring import ModelSuperseded, VersionNeedsDryRun, reviews_rescore
 
 
 class Command(BaseCommand):
@@ -62,6 +62,11 @@ class Command(BaseCommand):
             )
         except VersionNeedsDryRun:
             raise CommandError("--version needs --dry-run: only the active model writes") from None
+        except ModelSuperseded:
+            raise CommandError(
+                "another model was activated during the run: the reviews scored before it "
+                "are kept; run the command again to bring the rest up to the new model"
+            ) from None
         except (ModelUnavailable, RescoreWorkerFailed) as error:
             raise CommandError(str(error)) from None
         finally:
