@@ -6,4 +6,12 @@ hand: a prediction changes only when a model scores the review.
 """
 
 # Importing the modules registers their admins; auth replaces Django's user and group admins.
-from reviews.admin import auth, model_versions, movies, predictions, reviews, tokens  # noqa: F401
+from reviews.admin import (  # noqa: F401
+    auth,
+    jobs,
+    model_versions,
+    movies,
+    predictions,
+    reviews,
+    tokens,
+)

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -21,7 +22,7 @@ from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.admin.paging import LargeTableAdminMixin
 from reviews.models import CONFIDENCE_ORDER, Prediction, Review
 from reviews.selectors.reviews import review_explanation_each_way
-from reviews.services.rescoring import reviews_rescore
+from reviews.services.jobs import rescore_job_queue
 from reviews.templatetags.review_format import percent
 
 EXCERPT_LENGTH = 80
@@ -139,16 +140,21 @@ class ReviewAdmin(
     def rescore(self, request, queryset):
         try:
             # The list's joins are for display; scoring reads the review rows only.
-            result = reviews_rescore(reviews=queryset.select_related(None))
+            job = rescore_job_queue(
+                reviews=queryset.select_related(None).order_by(), requested_by=request.user
+            )
         except ModelUnavailable as error:
             self.message_user(request, f"Nothing re-scored: {error}", messages.ERROR)
             return
         self.message_user(
             request,
-            f"Re-scored {result.scored} review(s) with model {result.target_version} in "
-            f"{result.seconds:.1f} s ({result.skipped} already scored by it). "
-            f"{result.changed} changed sentiment: {result.to_positive} to positive, "
-            f"{result.to_negative} to negative.",
+            format_html(
+                '<a href="{}">{}</a> is queued: the workers re-score the selected reviews with '
+                "model {} in the background (follow it on its page; you can close this one).",
+                reverse("admin:reviews_job_change", args=[job.pk]),
+                job,
+                job.model_version,
+            ),
             messages.SUCCESS,
         )
 

@@ -276,13 +276,3 @@ def send(task, object_id: int) -> None:
         task.delay(object_id)
     except OperationalError:
         logger.exception("broker unreachable", extra={"task": task.name, "id": object_id})
-
-
-def job_progress(job: Job) -> dict:
-    """What a progress bar shows: share done, rate (reviews/s) and seconds left."""
-    share = job.done / job.total if job.total else (1.0 if job.is_finished else 0.0)
-    end = job.finished_at or timezone.now()
-    seconds = (end - job.started_at).total_seconds() if job.started_at else 0.0
-    rate = job.done / seconds if seconds > 0 else 0.0
-    left = (job.total - job.done) / rate if rate and not job.is_finished else None
-    return {"share": min(share, 1.0), "rate": rate, "seconds_left": left}

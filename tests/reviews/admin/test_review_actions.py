@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from ml.models import ModelVersion
 from ml.services import model_activate
-from reviews.models import Movie, Prediction, Review
+from reviews.models import Job, Movie, Prediction, Review
 from reviews.services.scoring import review_create
+from tests.jobs import run_job_here
 from tests.reviews.admin.helpers import (
     REVIEWS,
     action,
@@ -20,7 +21,27 @@ from tests.reviews.admin.helpers import (
 )
 
 
-def test_rescore_action_brings_the_selected_reviews_to_the_active_model(
+def test_rescore_action_queues_a_job_and_links_to_it(
+    admin_client, admin_user, ozark, active_model, refresh_at_once
+):
+    first = review_create(movie_id=ozark.pk, text="Brilliant and moving.")
+    register_and_activate_new_model()
+
+    response = action(admin_client, REVIEWS, "rescore", [first])
+
+    assert response.status_code == 200
+    job = Job.objects.get()
+    assert (job.status, job.model_version.version, job.requested_by) == (
+        "queued",
+        "new-model",
+        admin_user,
+    )
+    [(level, message)] = messages_of(response)
+    assert level == SUCCESS
+    assert reverse("admin:reviews_job_change", args=[job.pk]) in message
+
+
+def test_the_rescore_actions_job_brings_only_the_selected_reviews_to_the_active_model(
     admin_client, ozark, active_model, refresh_at_once
 ):
     first = review_create(movie_id=ozark.pk, text="Brilliant and moving.")
@@ -28,15 +49,13 @@ def test_rescore_action_brings_the_selected_reviews_to_the_active_model(
     untouched = review_create(movie_id=ozark.pk, text="Not selected.")
     register_and_activate_new_model()
 
-    response = action(admin_client, REVIEWS, "rescore", [first, second])
+    action(admin_client, REVIEWS, "rescore", [first, second])
+    run_job_here(Job.objects.get())
 
-    assert response.status_code == 200
     assert set(Review.objects.filter(model_version__version="new-model")) == {first, second}
     assert Review.objects.get(pk=untouched.pk).model_version == active_model
     assert Prediction.objects.filter(model_version__version="new-model").count() == 2
-    [(level, message)] = messages_of(response)
-    assert level == SUCCESS
-    assert message.startswith("Re-scored 2 review(s) with model new-model")
+    assert Job.objects.get().status == "done"
 
 
 NOT_ROW_IDS = ["abc", str(2**63), "\u00b2", "-1"]
@@ -57,7 +76,7 @@ def test_an_action_sent_with_ids_of_no_row_answers_with_a_message_and_changes_no
     [(level, message)] = messages_of(response)
     assert level == ERROR
     assert "not rows of this list" in message
-    assert not Prediction.objects.filter(model_version__version="new-model").exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.parametrize("sent", NOT_ROW_IDS)
@@ -119,7 +138,7 @@ def test_rescore_action_needs_the_change_permission(client, ozark, active_model,
     action(client, REVIEWS, "rescore", [review])
 
     assert 'value="rescore"' not in listing
-    assert Review.objects.get().model_version == active_model
+    assert not Job.objects.exists()
 
 
 def test_rescore_action_is_offered_to_staff_with_the_change_permission(
@@ -127,11 +146,12 @@ def test_rescore_action_is_offered_to_staff_with_the_change_permission(
 ):
     review = review_create(movie_id=ozark.pk, text="Fine.")
     register_and_activate_new_model()
-    client.force_login(staff_user("reviews.view_review", "reviews.change_review"))
+    staff = staff_user("reviews.view_review", "reviews.change_review")
+    client.force_login(staff)
 
     action(client, REVIEWS, "rescore", [review])
 
-    assert Review.objects.get().model_version.version == "new-model"
+    assert Job.objects.get().requested_by == staff
 
 
 def test_export_action_writes_the_selected_reviews_as_csv(admin_client, ozark, active_model):
