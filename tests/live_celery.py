@@ -26,11 +26,14 @@ from tests import PROJECT
 
 CELERY = Path(sys.executable).with_name("celery")
 READY_TIMEOUT = 60
+EMBEDDED = ""  # no CELERY_BROKER_URL: the file-system broker in VAR_DIR/broker (`make run`)
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 REDIS = "redis://127.0.0.1:6379/13"
 
 
 def answers(url: str) -> bool:
+    if url == EMBEDDED:
+        return True
     parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname, parts.port), timeout=1):
@@ -145,12 +148,17 @@ def celery_workers(
         yield workers
     finally:
         workers.stop()
-        # A broker the test stopped, or a queue never declared, leaves nothing to delete.
-        with (
-            kombu.Connection(broker_url, connect_timeout=2) as connection,
-            contextlib.suppress(Exception),
-        ):
-            kombu.Queue(queue, channel=connection.default_channel).delete()
+        if broker_url != EMBEDDED:
+            delete_queue(broker_url, queue)
+
+
+def delete_queue(broker_url: str, queue: str) -> None:
+    # A broker the test stopped, or a queue never declared, leaves nothing to delete.
+    with (
+        kombu.Connection(broker_url, connect_timeout=2) as connection,
+        contextlib.suppress(Exception),
+    ):
+        kombu.Queue(queue, channel=connection.default_channel).delete()
 
 
 def wait_until_finished(job: Job, *, timeout: float = 180, workers: Workers) -> Job:
