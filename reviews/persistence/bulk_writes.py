@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.db import connections
 
+from ml.models import ModelVersion
 from reviews.models import Prediction, Review
 
 # Rows per statement: at 5 parameters a row this stays far below SQLite's limit of 32,766
@@ -121,3 +122,23 @@ def reviews_update_from_values(reviews: Sequence[Review], *, using: str) -> None
             """,
             params,
         )
+
+
+def model_still_active(model_version_id: int, *, using: str = "default") -> bool:
+    """Inside a transaction: whether the model is still the active one, and, on PostgreSQL,
+    a shared lock on its row until the transaction ends.
+
+    Deactivating the model (ml.services.model_activate) updates that row, so it waits for
+    every batch holding the lock, and batches starting after it see it inactive. FOR SHARE,
+    which Django's select_for_update() cannot ask for, lets the batches of many workers hold
+    it at once (FOR UPDATE would run their writes one at a time). SQLite's transactions are
+    one at a time already (IMMEDIATE).
+    """
+    connection = connections[using]
+    table = connection.ops.quote_name(ModelVersion._meta.db_table)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE id = %s AND is_active{lock}", [model_version_id]
+        )
+        return cursor.fetchone() is not None

@@ -9,11 +9,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from ml.classifier import Classifier, get_active_classifier, get_classifier
-from ml.models import ModelVersion
 from reviews.freshness import content_changed
 from reviews.models import Prediction, Review, Sentiment
 from reviews.persistence.batch_writer import BatchWriter
-from reviews.persistence.bulk_writes import predictions_insert, reviews_write_scores
+from reviews.persistence.bulk_writes import (
+    model_still_active,
+    predictions_insert,
+    reviews_write_scores,
+)
 from reviews.services.parallel import rescore_in_processes
 from reviews.services.scoring import reviews_score
 
@@ -191,15 +194,10 @@ def batch_store(
     content generation, so pages show the new scores from the next request on.
 
     The model is checked to be still active under a lock on its row, which activate_model
-    must take to deactivate it: a batch commits before an activation or not at all.
+    must wait for to deactivate it: a batch commits before an activation or not at all.
     """
     with transaction.atomic():
-        still_active = (
-            ModelVersion.objects.select_for_update()
-            .filter(pk=model_version_id, is_active=True)
-            .values_list("pk", flat=True)
-        )
-        if not still_active:
+        if not model_still_active(model_version_id):
             raise ModelSuperseded("another model was activated; this one no longer writes")
         predictions_insert(predictions)
         reviews_write_scores(reviews)
