@@ -34,7 +34,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench import rescore  # noqa: E402  (after the thread limits, before Django)
+from bench import load, rescore  # noqa: E402  (after the thread limits, before Django)
 
 BROKERS = {
     "embedded": None,
@@ -173,6 +173,7 @@ def main() -> None:
     texts = rescore.imdb_texts()
     rescore.ensure_reviews(arguments.reviews, previous, texts)
 
+    loop_before = load.python_loop_ms()
     speed_before = rescore.classifier_throughput(texts, batch_size=arguments.batch_size)
     rescore.reset_to_previous(active, previous)
     in_process = rescore.run_command(1, arguments.batch_size)
@@ -183,6 +184,7 @@ def main() -> None:
             jobs.append(run_job(broker, processes, arguments.batch_size))
     writes = database_write_rate(arguments.batch_size, arguments.write_seconds)
     speed_after = rescore.classifier_throughput(texts, batch_size=arguments.batch_size)
+    loop_after = load.python_loop_ms()
 
     def rate(broker: str, processes: int) -> float | None:
         runs = [j for j in jobs if (j["broker"], j["processes"]) == (broker, processes)]
@@ -206,6 +208,8 @@ def main() -> None:
         "machine_classifier_reviews_per_second_one_core": round(
             (speed_before + speed_after) / 2, 1
         ),
+        "python_loop_ms_before": loop_before,
+        "python_loop_ms_after": loop_after,
         "in_process": in_process,
         "jobs": jobs,
         "ratios": ratios,
