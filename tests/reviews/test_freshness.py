@@ -15,10 +15,11 @@ from django.urls import reverse
 
 from ml.models import ModelVersion
 from ml.services import model_activate
-from reviews.models import Movie, Review
+from reviews.models import Job, Movie, Review
 from reviews.services.scoring import review_create
 from reviews.services.tokens import api_token_create
 from reviews.views import FORM_TOKEN_PLACEHOLDER
+from tests.jobs import run_job_here
 from tests.reviews.admin.helpers import REVIEWS, action
 
 HOME = reverse("reviews:home")
@@ -100,12 +101,13 @@ def test_rescoring_shows_the_new_model_on_cached_pages(client, reviewed, setting
     )
 
 
-def test_the_admins_rescore_action_shows_on_cached_pages(admin_client, reviewed, settings):
+def test_the_admins_rescore_job_shows_on_cached_pages(admin_client, reviewed, settings):
     settings.MODEL_REFRESH_SECONDS = 0
     admin_client.get(review_page(reviewed))
     newer = another_model_active()
 
     action(admin_client, REVIEWS, "rescore", [reviewed])
+    run_job_here(Job.objects.get())
 
     assert newer.version in page_text(admin_client, review_page(reviewed))
 
