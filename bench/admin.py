@@ -243,7 +243,7 @@ def build(arguments: argparse.Namespace) -> float:
             ModelVersion.objects.create(
                 version=name,
                 created_at=datetime.now(UTC) - SPAN + timedelta(days=200 * index),
-                artifact_path=f"/nonexistent/{name}",
+                storage_key=f"nonexistent-{name}",
                 sha256="0" * 64,
                 metrics={"held_out": {"n": 6706, "accuracy": 0.87 + index / 100}},
                 is_active=index == len(VERSIONS) - 1,

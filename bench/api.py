@@ -72,7 +72,7 @@ def site_environment(directory: Path, port: int) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "MODEL_DIR", "BIND"))
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "MODEL_", "BIND"))
     }
     environment.update(
         {

@@ -42,6 +42,7 @@ def configure(arguments: argparse.Namespace) -> str:
     url = arguments.database_url or f"sqlite:///{BENCH_DIR}/rescore-{arguments.reviews}.sqlite3"
     os.environ["DATABASE_URL"] = url
     os.environ["MODEL_DIR"] = str(BENCH_DIR / "models")
+    os.environ["MODEL_CACHE_DIR"] = str(BENCH_DIR / "model-cache")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewsite.settings")
     import django
 
@@ -63,7 +64,7 @@ def ensure_models():
         active = model_train(data=load_bundled())
     previous, _ = ModelVersion.objects.get_or_create(
         version="bench-previous",
-        defaults={"artifact_path": active.artifact_path, "sha256": active.sha256},
+        defaults={"storage_key": active.storage_key, "sha256": active.sha256},
     )
     return active, previous
 

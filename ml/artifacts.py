@@ -1,7 +1,8 @@
-"""Save and load a model directory: model.joblib + metadata.json, checked by sha256.
+"""Save and load a local model directory: model.joblib + metadata.json, checked by sha256.
 
 joblib files are pickles, and unpickling runs code: a model file is loaded only after its
-checksum matches the one the registry recorded when we wrote it. No Django here.
+checksum matches the one the registry recorded when we wrote it. No Django here: the models
+storage and each host's cache of it are ml/artifact_store.py's.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import joblib
 import sklearn
@@ -21,6 +23,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "retrain with `python manage.py train_model`"
+CHUNK_BYTES = 1024 * 1024
 
 
 class ArtifactError(RuntimeError):
@@ -42,15 +45,39 @@ def library_versions() -> dict:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
+        return stream_sha256(handle)
+
+
+def stream_sha256(source: BinaryIO) -> str:
+    """The sha256 of what is left to read in an open file, read in chunks."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
+def copy_with_sha256(source: BinaryIO, target: BinaryIO) -> str:
+    """Copy one open file into another, in chunks; the sha256 of what was copied."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+        digest.update(chunk)
+        target.write(chunk)
+    return digest.hexdigest()
+
+
+def check_sha256(name: str, *, actual: str, expected: str) -> None:
+    """ArtifactError, naming the file, unless its checksum is the registry's."""
+    if actual != expected:
+        raise ArtifactError(
+            f"{name} does not match its registered checksum (expected {expected[:12]}…, "
+            f"found {actual[:12]}…): it was altered or replaced and will not be loaded; "
+            f"{RETRAIN_HINT}"
+        )
+
+
 def save_artifact(model_dir: Path, version: str, model, metadata: dict) -> SavedArtifact:
-    """Write MODEL_DIR/<version>/ atomically: it appears whole or not at all."""
+    """Write model_dir/<version>/ atomically: it appears whole or not at all."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     final = model_dir / version
@@ -88,12 +115,7 @@ def verify_artifact(directory: Path, *, expected_sha256: str) -> Path:
         actual = file_sha256(path)
     except FileNotFoundError:
         raise ArtifactError(f"{path} is missing; {RETRAIN_HINT}") from None
-    if actual != expected_sha256:
-        raise ArtifactError(
-            f"{path} does not match its registered checksum (expected {expected_sha256[:12]}…, "
-            f"found {actual[:12]}…): it was altered or replaced and will not be loaded; "
-            f"{RETRAIN_HINT}"
-        )
+    check_sha256(str(path), actual=actual, expected=expected_sha256)
     return path
 
 

@@ -7,12 +7,12 @@ import functools
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 
 from ml import pipeline as ml_pipeline
-from ml.artifacts import ArtifactError, load_artifact, read_metadata
+from ml.artifact_store import artifact_load, artifact_metadata
+from ml.artifacts import ArtifactError
 from ml.labels import confidence, sentiment_of
 from ml.models import ModelVersion
 
@@ -71,16 +71,16 @@ def active_model_scikit_learn() -> str | None:
     if active is None:
         return None
     try:
-        return read_metadata(Path(active.artifact_path)).get("scikit-learn")
+        return artifact_metadata(key=active.storage_key).get("scikit-learn")
     except ArtifactError:
         return None
 
 
 def load_classifier(model_version: ModelVersion) -> Classifier:
+    """The version's model, from this host's cache of the models storage, once its sha256
+    matched the registry's."""
     try:
-        model = load_artifact(
-            Path(model_version.artifact_path), expected_sha256=model_version.sha256
-        )
+        model = artifact_load(key=model_version.storage_key, sha256=model_version.sha256)
     except ArtifactError as error:
         raise ModelUnavailable(f"model {model_version.version}: {error}") from error
     return Classifier(model_version.version, model_version.pk, model)

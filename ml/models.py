@@ -8,7 +8,10 @@ from django.utils import timezone
 class ModelVersion(models.Model):
     version = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    artifact_path = models.CharField(max_length=500, help_text="Directory holding model.joblib.")
+    storage_key = models.CharField(
+        max_length=500,
+        help_text="Folder in the models storage holding model.joblib and metadata.json.",
+    )
     sha256 = models.CharField(max_length=64, help_text="Checksum of model.joblib.")
     training_data = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)

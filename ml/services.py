@@ -1,7 +1,7 @@
 """Writes to the model registry: train and register a version, activate a version."""
 
 import secrets
-import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ml import pipeline as ml_pipeline
-from ml.artifacts import ArtifactError, save_artifact, verify_artifact
+from ml.artifact_store import artifact_delete, artifact_publish, artifact_verify, described
+from ml.artifacts import MODEL_FILE, ArtifactError, save_artifact
 from ml.classifier import ModelUnavailable, model_version_get
 from ml.dataset import LabelledTexts, check_trainable, stratified_split
 from ml.models import ModelVersion
@@ -27,7 +28,6 @@ def model_train(
     seed: int = 0,
     pipeline: str = ml_pipeline.DEFAULT_PIPELINE,
     activate: bool = True,
-    model_dir: Path | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ModelVersion:
     """Train on `data`, record held-out metrics, save the artifact and register it.
@@ -51,7 +51,6 @@ def model_train(
         seed=seed,
         metrics=metrics,
         activate=activate,
-        model_dir=Path(model_dir or settings.MODEL_DIR),
         progress=progress,
     )
 
@@ -80,12 +79,12 @@ def model_register(
     seed: int,
     metrics: dict,
     activate: bool,
-    model_dir: Path,
     progress: Callable[[str], None],
 ) -> ModelVersion:
-    """Save `model` as a new version's artifact and register it (activated if asked).
+    """Save `model` as a new version's artifact in the models storage and register it
+    (activated if asked).
 
-    A failed registration removes the artifact: no registry row, no directory.
+    A failed registration removes the artifact: no registry row, no stored files.
     """
     version = new_version_id()
     created_at = timezone.now()
@@ -97,22 +96,31 @@ def model_register(
         "seed": seed,
         "metrics": metrics,
     }
-    saved = save_artifact(model_dir, version, model, metadata)
-    progress(f"saved {saved.directory}")
+    cache = Path(settings.MODEL_CACHE_DIR)
+    cache.mkdir(parents=True, exist_ok=True)
+    # Written whole on this host's disk first, then copied to the storage (a key is never
+    # reused); the local copy goes either way.
+    with tempfile.TemporaryDirectory(prefix=".training.", dir=cache) as staging:
+        saved = save_artifact(Path(staging), version, model, metadata)
+        artifact_publish(saved.directory, key=version)
+    progress(f"saved {described(version, MODEL_FILE)}")
     try:
+        if activate:
+            # Before the transaction: reading a remote storage must not hold the database.
+            artifact_verify(key=version, sha256=saved.sha256)
         with transaction.atomic():
             model_version = ModelVersion.objects.create(
                 version=version,
                 created_at=created_at,
-                artifact_path=str(saved.directory),
+                storage_key=version,
                 sha256=saved.sha256,
                 training_data=summary,
                 metrics=metrics,
             )
             if activate:
-                model_version = model_activate(version=version)
+                model_version = _make_active(model_version)
     except BaseException:
-        shutil.rmtree(saved.directory, ignore_errors=True)
+        artifact_delete(key=version)
         raise
     return model_version
 
@@ -120,14 +128,19 @@ def model_register(
 def model_activate(*, version: str) -> ModelVersion:
     """Make `version` the one active model; running workers pick it up within seconds.
 
-    The artifact's checksum is verified first, so a missing or altered file is never
-    activated.
+    The stored model file's checksum is verified first (the storage's copy, which every host
+    fetches, not this host's cache), so a missing or altered file is never activated.
     """
     model_version = model_version_get(version=version)
     try:
-        verify_artifact(Path(model_version.artifact_path), expected_sha256=model_version.sha256)
+        artifact_verify(key=model_version.storage_key, sha256=model_version.sha256)
     except ArtifactError as error:
         raise ModelUnavailable(f"model {version} cannot be activated: {error}") from error
+    return _make_active(model_version)
+
+
+def _make_active(model_version: ModelVersion) -> ModelVersion:
+    """Switch the active flag to `model_version`, whose stored file was verified."""
     with transaction.atomic():
         ModelVersion.objects.filter(is_active=True).exclude(pk=model_version.pk).update(
             is_active=False

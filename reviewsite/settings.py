@@ -4,6 +4,7 @@ Everything that differs between a laptop and a deployment comes from the environ
 (see README.md, "Configuration"); the defaults are safe for a single machine.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -211,14 +212,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
 WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
-# The trained models live here, one directory per version (see ml/artifacts.py).
+# The trained models' storage, one folder per version (ml/artifact_store.py): by default this
+# folder on this machine.
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", VAR_DIR / "models"))
+FILE_SYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+
+
+def model_storage_from_environment() -> dict:
+    """STORAGES["models"]: MODEL_STORAGE_BACKEND (a storage class's dotted path, e.g.
+    django-storages' `storages.backends.s3.S3Storage`, shared by every host) with
+    MODEL_STORAGE_OPTIONS (a JSON object of its options), or by default a FileSystemStorage
+    in MODEL_DIR."""
+    backend = os.environ.get("MODEL_STORAGE_BACKEND", "").strip() or FILE_SYSTEM_STORAGE
+    try:
+        options = json.loads(os.environ.get("MODEL_STORAGE_OPTIONS", "").strip() or "{}")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"MODEL_STORAGE_OPTIONS is not JSON: {error}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("MODEL_STORAGE_OPTIONS must be a JSON object")
+    if backend == FILE_SYSTEM_STORAGE:
+        options.setdefault("location", str(MODEL_DIR))
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+STORAGES = {
+    "default": {"BACKEND": FILE_SYSTEM_STORAGE},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "models": model_storage_from_environment(),
+}
+# Each host's verified copies of the models it loads, one folder per sha256: filled from the
+# storage, so the host needs no other access to it.
+MODEL_CACHE_DIR = Path(os.environ.get("MODEL_CACHE_DIR", VAR_DIR / "model-cache"))
 # How often a running worker asks the database which model is active (seconds).
 MODEL_REFRESH_SECONDS = float(os.environ.get("MODEL_REFRESH_SECONDS", "5"))
 

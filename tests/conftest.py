@@ -7,7 +7,8 @@ from django.core.cache import cache
 from django.db import connection
 
 from ml import dataset
-from ml.artifacts import save_artifact
+from ml.artifact_store import artifact_publish, models_storage, stored_name
+from ml.artifacts import MODEL_FILE, save_artifact
 from ml.classifier import active_classifier
 from ml.models import ModelVersion
 from ml.pipeline import build_pipeline
@@ -44,7 +45,16 @@ def isolated_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test has its own models storage (in MODEL_DIR, as by default) and its own cache.
     settings.MODEL_DIR = tmp_path / "models"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "models": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.MODEL_DIR)},
+        },
+    }
+    settings.MODEL_CACHE_DIR = tmp_path / "model-cache"
     active_classifier.cache_clear()
     # Tests roll their writes back: another test's pages could come back under the same
     # content version.
@@ -65,10 +75,18 @@ def trained_artifact(tmp_path_factory, sample_data):
     return save_artifact(model_dir, "test-model", model, {"training_data": sample_data.summary()})
 
 
+def stored(artifact) -> str:
+    """The key of a locally saved artifact in the test's models storage (copied there once)."""
+    key = artifact.directory.name
+    if not models_storage().exists(stored_name(key, MODEL_FILE)):
+        artifact_publish(artifact.directory, key=key)
+    return key
+
+
 def register(artifact, *, version: str, active: bool) -> ModelVersion:
     return ModelVersion.objects.create(
         version=version,
-        artifact_path=str(artifact.directory),
+        storage_key=stored(artifact),
         sha256=artifact.sha256,
         metrics={"held_out": {"accuracy": 0.8}},
         is_active=active,

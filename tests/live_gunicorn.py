@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests import PROJECT
+from tests import PROJECT, model_environment
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "127.0.0.1"
@@ -126,8 +126,9 @@ def start(
         "BIND": f"{HOST}:{port}",
         "WEB_CONCURRENCY": "2",
         "DATABASE_URL": database_url,
-        # A throwaway var/ (static files, models) so the test leaves the project's alone.
+        # A throwaway var/ (static files) so the test leaves the project's alone.
         "VAR_DIR": str(var_dir),
+        **model_environment(),
         "DJANGO_SECRET_KEY": secret_key,
     }
     if certificate:

@@ -60,7 +60,7 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
         "metrics_table",
         "reviews_scored",
         "reviews_current",
-        "artifact_path",
+        "storage_key",
         "sha256",
         "training_data_summary",
     ]

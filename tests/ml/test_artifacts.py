@@ -1,4 +1,5 @@
-"""Model files are loaded only when the registry vouches for them."""
+"""Model files are loaded only when the registry vouches for them (local directories here;
+tests/ml/test_artifact_store.py has the models storage and the hosts' caches)."""
 
 import json
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from ml.artifact_store import artifact_publish, models_storage
 from ml.artifacts import ArtifactError, load_artifact, save_artifact
 from ml.classifier import ModelUnavailable, get_active_classifier
 from ml.dataset import sample
@@ -59,23 +61,20 @@ def test_a_model_saved_by_another_scikit_learn_version_is_refused(
 def test_an_active_model_whose_file_was_altered_is_unavailable(
     db, copied_artifact, trained_artifact
 ):
+    artifact_publish(copied_artifact, key="v")
     ModelVersion.objects.create(
-        version="v",
-        artifact_path=str(copied_artifact),
-        sha256=trained_artifact.sha256,
-        is_active=True,
+        version="v", storage_key="v", sha256=trained_artifact.sha256, is_active=True
     )
-    (copied_artifact / "model.joblib").write_bytes(b"not a model")
+    with models_storage().open("v/model.joblib", "wb") as stored:
+        stored.write(b"not a model")
 
     with pytest.raises(ModelUnavailable, match="does not match its registered checksum"):
         get_active_classifier()
 
 
-def test_activating_a_model_with_an_altered_file_fails_and_changes_nothing(
-    active_model, copied_artifact, trained_artifact
-):
+def test_activating_a_model_with_an_altered_file_fails_and_changes_nothing(active_model):
     ModelVersion.objects.create(
-        version="broken", artifact_path=str(copied_artifact), sha256="0" * 64
+        version="broken", storage_key=active_model.storage_key, sha256="0" * 64
     )
 
     with pytest.raises(CommandError, match="cannot be activated"):
@@ -89,7 +88,11 @@ def test_a_version_is_never_overwritten(trained_artifact):
         save_artifact(trained_artifact.directory.parent, "test-model", object(), {})
 
 
-def test_a_failed_training_leaves_no_directory_and_no_model_version(
+def empty(folder: Path) -> bool:
+    return not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_failed_training_leaves_no_files_and_no_model_version(
     db, settings, monkeypatch, sample_data
 ):
     def fail_during_save(*args, **kwargs):
@@ -102,10 +105,10 @@ def test_a_failed_training_leaves_no_directory_and_no_model_version(
         model_train(data=data)
 
     assert not ModelVersion.objects.exists()
-    assert list(Path(settings.MODEL_DIR).iterdir()) == []
+    assert empty(settings.MODEL_DIR) and empty(settings.MODEL_CACHE_DIR)
 
 
-def test_a_failed_registration_removes_the_saved_directory(db, settings, monkeypatch, sample_data):
+def test_a_failed_registration_removes_the_stored_files(db, settings, monkeypatch, sample_data):
     def fail_to_register(**kwargs):
         raise RuntimeError("database went away")
 
@@ -115,4 +118,4 @@ def test_a_failed_registration_removes_the_saved_directory(db, settings, monkeyp
     with pytest.raises(RuntimeError, match="database went away"):
         model_train(data=data)
 
-    assert list(Path(settings.MODEL_DIR).iterdir()) == []
+    assert empty(settings.MODEL_DIR) and empty(settings.MODEL_CACHE_DIR)

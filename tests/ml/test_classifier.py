@@ -16,10 +16,10 @@ from tests.conftest import register
 
 def test_the_model_is_loaded_once_and_reused(active_model, monkeypatch):
     loads = []
-    real_load = classifier_module.load_artifact
+    real_load = classifier_module.artifact_load
     monkeypatch.setattr(
         classifier_module,
-        "load_artifact",
+        "artifact_load",
         lambda *args, **kwargs: loads.append(1) or real_load(*args, **kwargs),
     )
 

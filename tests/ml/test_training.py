@@ -4,11 +4,11 @@ import csv
 import io
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from ml.artifact_store import artifact_metadata, artifact_publish
 from ml.artifacts import METADATA_FILE, file_sha256
 from ml.classifier import get_active_classifier
 from ml.dataset import MIN_TEXTS_PER_LABEL
@@ -21,10 +21,10 @@ def test_train_model_saves_registers_and_activates_a_model(db, settings):
     call_command("train_model", "--sample", SAMPLE, stdout=io.StringIO())
 
     model_version = ModelVersion.objects.get()
-    directory = Path(model_version.artifact_path)
     assert model_version.is_active
-    assert directory.parent == settings.MODEL_DIR
-    assert model_version.sha256 == file_sha256(directory / "model.joblib")
+    assert model_version.storage_key == model_version.version
+    stored = settings.MODEL_DIR / model_version.storage_key / "model.joblib"
+    assert model_version.sha256 == file_sha256(stored)
     assert model_version.metrics["held_out"]["accuracy"] > 0.6
     assert model_version.training_data["n"] == int(SAMPLE)
 
@@ -33,7 +33,7 @@ def test_metadata_records_versions_data_hyperparameters_and_metrics(db):
     call_command("train_model", "--sample", SAMPLE, stdout=io.StringIO())
 
     model_version = ModelVersion.objects.get()
-    metadata = json.loads((Path(model_version.artifact_path) / "metadata.json").read_text())
+    metadata = artifact_metadata(key=model_version.storage_key)
     assert metadata["version"] == model_version.version
     assert metadata["sha256"] == model_version.sha256
     assert {"python", "scikit-learn", "joblib"} <= metadata.keys()
@@ -68,9 +68,10 @@ def model_of_another_scikit_learn(db, trained_artifact, tmp_path) -> ModelVersio
     metadata = json.loads((directory / METADATA_FILE).read_text())
     metadata["scikit-learn"] = "1.0.2"
     (directory / METADATA_FILE).write_text(json.dumps(metadata))
+    artifact_publish(directory, key="older")
     return ModelVersion.objects.create(
         version="older",
-        artifact_path=str(directory),
+        storage_key="older",
         sha256=trained_artifact.sha256,
         is_active=True,
     )
@@ -184,7 +185,7 @@ def test_the_negation_contrast_pipeline_is_trained_on_request_and_scores(db):
     )
 
     model_version = ModelVersion.objects.get(is_active=True)
-    metadata = json.loads((Path(model_version.artifact_path) / "metadata.json").read_text())
+    metadata = artifact_metadata(key=model_version.storage_key)
     assert metadata["hyperparameters"]["features"]["class"] == "ReviewHasher"
     assert metadata["hyperparameters"]["classifier"]["class"] == "LengthCalibratedNBLR"
     [score] = get_active_classifier().predict_batch(["Not bad at all."])

@@ -44,7 +44,7 @@ def page_text(client, url: str) -> str:
 def another_model_active() -> ModelVersion:
     current = ModelVersion.objects.get(is_active=True)
     ModelVersion.objects.create(
-        version="newer-model", artifact_path=current.artifact_path, sha256=current.sha256
+        version="newer-model", storage_key=current.storage_key, sha256=current.sha256
     )
     return model_activate(version="newer-model")
 

@@ -1,6 +1,7 @@
 """rescore_reviews: every stored review brought up to the active model, exactly once."""
 
 import datetime
+import hashlib
 import io
 import os
 import subprocess
@@ -15,12 +16,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ml.artifact_store import artifact_publish
 from ml.models import ModelVersion
 from ml.services import model_activate
 from reviews.models import Movie, Prediction, Review
 from reviews.services.rescoring import reviews_rescore
 from reviews.services.scoring import review_create
-from tests import PROJECT
+from tests import PROJECT, model_environment
 from tests.conftest import database_url, register
 
 TEXTS = [
@@ -231,14 +233,14 @@ def test_bad_options_are_clear_errors_and_write_nothing(stored_reviews, new_mode
     assert not Prediction.objects.filter(model_version=new_model).exists()
 
 
-def test_a_candidate_whose_file_was_altered_is_refused(stored_reviews, tmp_path, trained_artifact):
+def test_a_candidate_whose_file_was_altered_is_refused(stored_reviews, tmp_path):
     directory = tmp_path / "altered"
     directory.mkdir()
     (directory / "model.joblib").write_bytes(b"not the registered model")
     (directory / "metadata.json").write_text("{}")
-    ModelVersion.objects.create(
-        version="altered", artifact_path=str(directory), sha256=trained_artifact.sha256
-    )
+    artifact_publish(directory, key="altered")
+    registered = hashlib.sha256(b"the registered model").hexdigest()
+    ModelVersion.objects.create(version="altered", storage_key="altered", sha256=registered)
 
     with pytest.raises(CommandError, match="does not match its registered checksum"):
         rescore("--dry-run", "--version", "altered")
@@ -294,7 +296,12 @@ def test_two_workers_report_progress_up_to_the_total(
 
 
 def subprocess_environment() -> dict:
-    return {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        **model_environment(),
+        "DATABASE_URL": database_url(),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @pytest.mark.slow

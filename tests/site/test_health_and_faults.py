@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from ml.artifact_store import artifact_publish
 from ml.models import ModelVersion
 from reviews.models import Review
 from reviews.services.scoring import review_create
@@ -16,15 +17,19 @@ from reviews.services.scoring import review_create
 HOME = reverse("reviews:home")
 
 
+DAMAGED_FILE = "damaged/model.joblib"
+
+
 @pytest.fixture
 def damaged_model(db, trained_artifact, tmp_path):
-    """The active model, its file altered after registration."""
+    """The active model, its stored file altered after registration."""
     directory = tmp_path / "damaged"
     shutil.copytree(trained_artifact.directory, directory)
     (directory / "model.joblib").write_bytes(b"replaced by someone")
+    artifact_publish(directory, key="damaged")
     return ModelVersion.objects.create(
         version="damaged",
-        artifact_path=str(directory),
+        storage_key="damaged",
         sha256=trained_artifact.sha256,
         is_active=True,
     )
@@ -63,13 +68,13 @@ def test_healthz_is_503_naming_the_model_when_no_model_is_active(client, db, cap
     assert "no active model" in caplog.text
 
 
-def test_healthz_never_shows_the_model_files_path_but_logs_it(client, damaged_model, caplog):
+def test_healthz_never_shows_the_model_files_name_but_logs_it(client, damaged_model, caplog):
     with caplog.at_level(logging.ERROR):
         response = client.get("/healthz")
 
     assert response.json() == {"status": "unavailable", "failing": ["model"]}
-    assert str(damaged_model.artifact_path) not in response.content.decode()
-    assert str(damaged_model.artifact_path) in caplog.text
+    assert DAMAGED_FILE not in response.content.decode()
+    assert DAMAGED_FILE in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,7 +96,7 @@ def test_an_altered_model_file_makes_the_form_answer_503_and_store_nothing(
     assert response.status_code == 503
     assert b"model is unavailable" in response.content
     assert not Review.objects.exists()
-    assert str(damaged_model.artifact_path) in caplog.text
+    assert DAMAGED_FILE in caplog.text
 
 
 def test_other_pages_keep_working_when_the_model_file_is_altered(client, ozark, damaged_model):

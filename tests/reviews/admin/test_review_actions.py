@@ -110,7 +110,7 @@ def register_and_activate_new_model():
     model_version = ModelVersion.objects.get(is_active=True)
     ModelVersion.objects.create(
         version="new-model",
-        artifact_path=model_version.artifact_path,
+        storage_key=model_version.storage_key,
         sha256=model_version.sha256,
     )
     model_activate(version="new-model")
