@@ -22,7 +22,10 @@ run: setup
 worker: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start worker
 
-setup: $(VENV)/.runtime secret-key
+# A django-storages backend for the models (README, "Configuration") needs its libraries.
+STORAGE_REQUIREMENTS := $(if $(filter storages.%,$(MODEL_STORAGE_BACKEND)),$(VENV)/.s3)
+
+setup: $(VENV)/.runtime $(STORAGE_REQUIREMENTS) secret-key
 	$(MANAGE) setup_site
 
 test: $(VENV)/.dev secret-key
@@ -50,6 +53,10 @@ $(VAR_DIR)/secret_key:
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.s3: requirements-s3.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-s3.txt
 	@touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import kombu
 
 from reviews.models import Job
-from tests import PROJECT
+from tests import PROJECT, model_environment
 
 CELERY = Path(sys.executable).with_name("celery")
 READY_TIMEOUT = 60
@@ -120,7 +120,6 @@ def celery_workers(
     database_url: str,
     secret_key: str,
     tmp_path: Path,
-    model_dir: Path,
     environment: dict | None = None,
 ) -> Iterator[Workers]:
     queue = f"test-{secrets.token_hex(4)}"
@@ -136,7 +135,7 @@ def celery_workers(
             "DATABASE_URL": database_url,
             "DJANGO_SECRET_KEY": secret_key,
             "VAR_DIR": str(tmp_path / "var"),
-            "MODEL_DIR": str(model_dir),
+            **model_environment(),
             "MODEL_REFRESH_SECONDS": "0",
             "CELERY_BROKER_URL": broker_url,
             "CELERY_QUEUE": queue,

@@ -3,6 +3,7 @@ broker `make run` uses): two workers share a job; a worker killed mid-chunk, a r
 broker, an activation and a cancel during a job. The invariant every test ends on: each
 review has exactly one Prediction by the active model, equal to its current fields."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -68,7 +69,6 @@ def workers_on(new_model, tmp_path, settings):
             database_url=database_url(),
             secret_key=settings.SECRET_KEY,
             tmp_path=tmp_path,
-            model_dir=settings.MODEL_DIR,
             environment={**JOB_ENVIRONMENT, **(environment or {})},
         )
 
@@ -91,6 +91,25 @@ def test_two_workers_share_a_job_and_every_review_ends_on_the_active_model(
 
         assert (job.status, job.total, job.done) == ("done", REVIEWS, REVIEWS)
         assert chunks_done_by(workers, "first") and chunks_done_by(workers, "second")
+    assert_all_current_on(new_model)
+
+
+def test_a_worker_with_an_empty_cache_and_only_the_storage_loads_the_model_and_scores(
+    workers_on, new_model, settings, tmp_path
+):
+    elsewhere = {
+        "MODEL_DIR": str(tmp_path / "no-such-folder"),
+        "MODEL_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
+        "MODEL_STORAGE_OPTIONS": json.dumps({"location": str(settings.MODEL_DIR)}),
+        "MODEL_CACHE_DIR": str(tmp_path / "other-host-cache"),
+    }
+    with workers_on(EMBEDDED) as workers:
+        workers.start(name="other-host", environment=elsewhere)
+        job = wait_until_finished(workers.queue_rescore("--batch-size", BATCH), workers=workers)
+
+    assert (job.status, job.done) == ("done", REVIEWS)
+    assert (tmp_path / "other-host-cache" / new_model.sha256 / "model.joblib").exists()
+    assert not (tmp_path / "no-such-folder").exists()
     assert_all_current_on(new_model)
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from ml.artifact_store import artifact_publish, models_storage
 from ml.classifier import ModelUnavailable, active_classifier
 from ml.models import ModelVersion
 from ml.services import model_activate
@@ -141,16 +142,18 @@ def test_a_job_that_has_ended_cannot_be_cancelled(reviews_on_old_model):
 
 
 def test_a_failing_chunk_is_retried_and_then_fails_its_job(
-    reviews_on_old_model, trained_artifact, tmp_path
+    reviews_on_old_model, trained_artifact, settings
 ):
-    copy = shutil.copytree(trained_artifact.directory, tmp_path / "copy")
-    ModelVersion.objects.create(version="v3", artifact_path=copy, sha256=trained_artifact.sha256)
+    artifact_publish(trained_artifact.directory, key="v3")
+    ModelVersion.objects.create(version="v3", storage_key="v3", sha256=trained_artifact.sha256)
     model_activate(version="v3")
     job = queued_job()
     jobs.job_plan(job.pk)
     chunk = JobChunk.objects.filter(job=job).first()
-    (copy / "model.joblib").unlink()
-    active_classifier.cache_clear()  # as in a worker that never loaded it
+    # A worker that never loaded the model, whose file has gone from the storage:
+    models_storage().delete("v3/model.joblib")
+    shutil.rmtree(settings.MODEL_CACHE_DIR)
+    active_classifier.cache_clear()
 
     for _ in range(jobs.MAX_ATTEMPTS):
         with pytest.raises(jobs.ChunkFailed):
