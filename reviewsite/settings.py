@@ -279,8 +279,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "reviews")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Tests and one-off scripts may run tasks in the calling process instead of a worker.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 # Reviews per chunk task: a few seconds of work, far below any broker's redelivery timeout.
 JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "10000"))
 # A chunk's batches raise its heartbeat every second or so: a chunk silent this long lost its

@@ -94,12 +94,11 @@ def job_plan(job_id: int) -> None:
         except JobUnreadable as error:
             job_finish(job.pk, Job.Status.FAILED, error=str(error))
             return
-        chunks = [
-            JobChunk(job=job, first_pk=first, last_pk=last)
-            for first, last, _ in chunk_bounds(pending, size=settings.JOB_CHUNK_SIZE)
-        ]
-        JobChunk.objects.bulk_create(chunks)
-        job.total = pending.count()
+        bounds = list(chunk_bounds(pending, size=settings.JOB_CHUNK_SIZE))
+        JobChunk.objects.bulk_create(
+            JobChunk(job=job, first_pk=first, last_pk=last) for first, last, _ in bounds
+        )
+        job.total = sum(count for _, _, count in bounds)
         job.status, job.started_at = Job.Status.RUNNING, timezone.now()
         job.save(update_fields=["total", "status", "started_at"])
         transaction.on_commit(lambda: [send_chunk(chunk.pk) for chunk in job.chunks.all()])
