@@ -114,17 +114,20 @@ def test_a_worker_with_an_empty_cache_and_only_the_storage_loads_the_model_and_s
 
 
 @pytest.mark.skipif(not answers(RABBITMQ), reason=f"no broker at {RABBITMQ}")
-def test_a_chunk_of_a_worker_killed_mid_chunk_is_finished_by_the_other(workers_on, new_model):
+def test_a_chunk_of_a_worker_killed_mid_chunk_is_finished_by_the_other(
+    workers_on, long_job, new_model
+):
     with workers_on(RABBITMQ) as workers:
         doomed = workers.start(name="doomed")
         workers.start(name="survivor")
         job = workers.queue_rescore("--batch-size", BATCH)
-        wait_until(lambda: Job.objects.get(pk=job.pk).done >= REVIEWS // 3, workers=workers)
+        # Mid-job both workers are always in a chunk: each takes the next as it ends one.
+        wait_until(lambda: Job.objects.get(pk=job.pk).done >= LONG_JOB // 3, workers=workers)
 
         workers.kill(doomed)
         job = wait_until_finished(job, workers=workers)
 
-    assert (job.status, job.done) == ("done", REVIEWS)
+    assert (job.status, job.done) == ("done", LONG_JOB)
     assert JobChunk.objects.filter(job=job, attempts__gt=1).exists()  # the redelivered one
     assert_all_current_on(new_model)
 
