@@ -20,6 +20,9 @@ from reviews.models import Feedback, Review, Sentiment
 VISITOR_SESSION_KEY = "feedback_visitor"
 
 
+LABEL_REFUSED = f"The label must be {Sentiment.POSITIVE.value} or {Sentiment.NEGATIVE.value}."
+
+
 class UnknownLabel(ValueError):
     """A label other than positive or negative; nothing was stored."""
 
@@ -29,24 +32,28 @@ def feedback_label(label: object) -> Sentiment:
     try:
         return Sentiment(label)
     except ValueError:
-        raise UnknownLabel(
-            f"The label must be {Sentiment.POSITIVE!r} or {Sentiment.NEGATIVE!r}."
-        ) from None
+        raise UnknownLabel(LABEL_REFUSED) from None
+
+
+SESSION_VISITOR = "session:"
 
 
 def visitor_key_for(*, user: AbstractBaseUser | None, session: SessionBase | None) -> str:
     """Who votes: "user:<id>" for a signed-in user (any browser, or an API token's user),
-    else "session:<random id>", the id created in the visitor's session on their first vote.
-    """
+    else "session:<random id>", the id kept in the visitor's session (a new one before their
+    first vote: visitor_key_remember stores it once the vote is). Writes nothing."""
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     if session is None:
         raise ValueError("an anonymous visitor needs a session to vote")
-    visitor = session.get(VISITOR_SESSION_KEY)
-    if not visitor:
-        visitor = secrets.token_urlsafe(24)
+    return SESSION_VISITOR + (session.get(VISITOR_SESSION_KEY) or secrets.token_urlsafe(24))
+
+
+def visitor_key_remember(*, session: SessionBase, visitor_key: str) -> None:
+    """Keep an anonymous visitor's id in their session, so their next vote replaces this one."""
+    visitor = visitor_key.removeprefix(SESSION_VISITOR)
+    if visitor_key.startswith(SESSION_VISITOR) and session.get(VISITOR_SESSION_KEY) != visitor:
         session[VISITOR_SESSION_KEY] = visitor
-    return f"session:{visitor}"
 
 
 def feedback_vote(
