@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.messages.constants import SUCCESS
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reviews.models import Feedback
@@ -159,3 +161,27 @@ def test_visitors_disagree_filter_goes_by_the_majority_of_votes(
     admin_client, voted, value, expected
 ):
     assert listed_texts(admin_client.get(REVIEWS, {"visitors_disagree": value})) == expected
+
+
+# ---- the feedback list
+
+FEEDBACK = reverse("admin:reviews_feedback_changelist")
+
+
+def queries_of_the_feedback_list(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(FEEDBACK).status_code == 200
+    return len(queries)
+
+
+def test_the_feedback_list_takes_as_many_queries_for_30_rows_as_for_3(
+    admin_client, admin_user, ozark, active_model
+):
+    review = stored_review(ozark, active_model)
+    for number in range(3):
+        feedback_vote(review_id=review.pk, label="negative", visitor_key=f"visitor {number}")
+    few = queries_of_the_feedback_list(admin_client)
+    for number in range(3, 30):
+        feedback_vote(review_id=review.pk, label="negative", visitor_key=f"visitor {number}")
+
+    assert queries_of_the_feedback_list(admin_client) == few
