@@ -122,6 +122,67 @@ class Prediction(models.Model):
         return labels.confidence(self.probability_positive)
 
 
+class Feedback(models.Model):
+    """What people say a review's sentiment really is: a visitor's vote, or a true label set
+    by staff or an import. Rows only, never an edit of the review, so every model version's
+    live accuracy can be computed against the Prediction history.
+
+    A review's true label is its newest staff or import row (TRUE_LABEL_SOURCES); votes are
+    counted apart. A visitor has one vote per review: the unique constraint on (review,
+    visitor_key) for votes, and the service replaces a second vote. ``visitor_key`` names the
+    voter (reviews/services/feedback.py): "user:<id>" for a signed-in user or an API token's
+    user, "session:<random id>" kept in an anonymous visitor's session; "" for true labels.
+    """
+
+    class Source(models.TextChoices):
+        VISITOR = "visitor", "Visitor"
+        STAFF = "staff", "Staff"
+        IMPORT = "import", "Import"
+
+    TRUE_LABEL_SOURCES = (Source.STAFF, Source.IMPORT)
+
+    # No index of its own: the (review, source, created_at) index leads with it.
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="feedback", db_index=False
+    )
+    label = models.CharField(max_length=8, choices=Sentiment.choices)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_feedback",
+    )
+    visitor_key = models.CharField(max_length=80, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "feedback"
+        indexes = [
+            # A review's newest true label, and the labelled reviews of the filters.
+            models.Index(fields=["review", "source", "created_at"], name="feedback_review_source"),
+            models.Index(fields=["source", "review"], name="feedback_source_review"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "visitor_key"],
+                condition=models.Q(source="visitor"),
+                name="feedback_one_vote_per_visitor",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source="visitor") | ~models.Q(visitor_key=""),
+                name="feedback_vote_has_visitor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_label_display()} ({self.get_source_display()}) for review {self.review_id}"
+        )
+
+
 class ContentVersion(models.Model):
     """One row: the generation of the site's content, raised by every write other than
     storing a review (reviews/freshness.py), so cached pages know they are out of date."""

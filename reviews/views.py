@@ -2,12 +2,15 @@
 
 import logging
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +26,13 @@ from reviews.selectors.reviews import (
     reviews_of_movie,
 )
 from reviews.selectors.site import database_check
+from reviews.services.feedback import (
+    UnknownLabel,
+    feedback_label,
+    feedback_vote,
+    visitor_key_for,
+    visitor_key_remember,
+)
 from reviews.services.scoring import UnknownMovie, review_create
 
 logger = logging.getLogger(__name__)
@@ -84,6 +94,13 @@ def home_page(request) -> str:
     return cached("home-page", build).replace(FORM_TOKEN_PLACEHOLDER, get_token(request), 1)
 
 
+# Stand for the visitor's own CSRF token and thank-you in the cached review page. They come
+# after the review's text and words, so the last of each is the page's own.
+FEEDBACK_TOKEN_PLACEHOLDER = "feedback-token-placeholder-3a9d62b0"
+FEEDBACK_THANKS_PLACEHOLDER = "feedback-thanks-placeholder-c41e07f5"
+THANK_YOU = "Thank you: your vote is counted. Vote again to change it."
+
+
 @require_http_methods(["GET", "HEAD"])
 def review_detail(request, review_id: int):
     def build() -> bytes:
@@ -91,11 +108,51 @@ def review_detail(request, review_id: int):
             review = review_get(review_id=review_id)
         except Review.DoesNotExist:
             raise Http404("No review with that number.") from None
-        context = {"review": review, "explained": review_explained(review=review)}
+        context = {
+            "review": review,
+            "explained": review_explained(review=review),
+            "csrf_token": FEEDBACK_TOKEN_PLACEHOLDER,
+            "feedback_thanks": FEEDBACK_THANKS_PLACEHOLDER,
+        }
         return render(request, "reviews/review_detail.html", context).content
 
-    # The same for every visitor: built once per content version (its explanation once).
-    return HttpResponse(cached(f"review-page:{review_id}", build))
+    # The same for every visitor (built once per content version, its explanation once),
+    # but for the vote form's CSRF token and the visitor's own thank-you.
+    return HttpResponse(for_visitor(request, cached(f"review-page:{review_id}", build)))
+
+
+def for_visitor(request, page: bytes) -> bytes:
+    """The cached review page with this visitor's CSRF token and messages in it."""
+    thanks = format_html_join(
+        "", '<p class="notice" role="status">{}</p>', ((m,) for m in messages.get_messages(request))
+    )
+    page = replace_last(page, FEEDBACK_THANKS_PLACEHOLDER, thanks)
+    return replace_last(page, FEEDBACK_TOKEN_PLACEHOLDER, get_token(request))
+
+
+def replace_last(page: bytes, placeholder: str, value: str) -> bytes:
+    head, found, tail = page.rpartition(placeholder.encode())
+    return head + value.encode() + tail if found else page
+
+
+@require_http_methods(["POST"])
+def review_feedback(request, review_id: int):
+    """A visitor's vote on the review's sentiment: 303 back to the review, with thanks."""
+    try:
+        label = feedback_label(request.POST.get("label"))
+    except UnknownLabel as error:
+        context = {"title": "Vote not counted", "message": str(error)}
+        return render(request, "error.html", context, status=400)
+    visitor_key = visitor_key_for(user=request.user, session=request.session)
+    try:
+        feedback_vote(review_id=review_id, label=label, visitor_key=visitor_key, user=request.user)
+    except Review.DoesNotExist:
+        raise Http404("No review with that number.") from None
+    # Only once the vote is stored, so a refused vote leaves no session behind.
+    visitor_key_remember(session=request.session, visitor_key=visitor_key)
+    messages.success(request, THANK_YOU)
+    url = reverse("reviews:review_detail", args=[review_id])
+    return HttpResponseSeeOther(f"{url}#feedback")
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -8,6 +8,7 @@ hand: a prediction changes only when a model scores the review.
 # Importing the modules registers their admins; auth replaces Django's user and group admins.
 from reviews.admin import (  # noqa: F401
     auth,
+    feedback,
     jobs,
     model_versions,
     movies,

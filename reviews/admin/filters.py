@@ -1,4 +1,5 @@
-"""The review list's filters, each applied by a selector (reviews/selectors/review_filters.py)."""
+"""The review list's filters, each applied by a selector (reviews/selectors/review_filters.py,
+reviews/selectors/feedback.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -6,7 +7,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from ml.models import ModelVersion
 from reviews.models import Sentiment
 from reviews.parsing import is_row_id
-from reviews.selectors import review_filters
+from reviews.selectors import feedback, review_filters
 
 
 class SelectorFilter(admin.SimpleListFilter):
@@ -97,3 +98,33 @@ class FlippedFilter(YesNoFilter):
 
     def select(self, queryset, yes: bool):
         return review_filters.reviews_flipped(reviews=queryset, flipped=yes)
+
+
+class TrueLabelFilter(YesNoFilter):
+    title = "true label"
+    parameter_name = "true_label"
+    yes_label = "Has a true label"
+    no_label = "Has none"
+
+    def select(self, queryset, yes: bool):
+        return feedback.reviews_with_true_label(reviews=queryset, labelled=yes)
+
+
+class TrueLabelDisagreesFilter(YesNoFilter):
+    title = "true label vs. prediction"
+    parameter_name = "true_label_disagrees"
+    yes_label = "Disagree"
+    no_label = "Agree"
+
+    def select(self, queryset, yes: bool):
+        return feedback.reviews_true_label_disagrees(reviews=queryset, disagrees=yes)
+
+
+class VisitorsDisagreeFilter(YesNoFilter):
+    title = "visitors' votes vs. prediction"
+    parameter_name = "visitors_disagree"
+    yes_label = "Most votes disagree"
+    no_label = "Most votes agree, or a tie"
+
+    def select(self, queryset, yes: bool):
+        return feedback.reviews_visitors_disagree(reviews=queryset, disagree=yes)

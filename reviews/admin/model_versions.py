@@ -1,8 +1,8 @@
 """The model registry (ml's ModelVersion) in the admin: read-only, except "Activate", which
 goes through ml.services.model_activate like `manage.py activate_model`.
 
-It lives here, not in ml, because it counts each version's predictions: reviews depends on
-ml, never the other way round."""
+It lives here, not in ml, because it counts each version's predictions and shows its live
+accuracy on the site's true labels: reviews depends on ml, never the other way round."""
 
 import json
 
@@ -18,6 +18,7 @@ from ml.models import ModelVersion
 from ml.services import model_activate
 from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.models import Prediction
+from reviews.selectors.accuracy import Share, live_accuracy
 
 # metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
 EVALUATION_PREFIX = "held_out"
@@ -47,6 +48,17 @@ def evaluations(metrics: dict) -> list[dict]:
     return rows
 
 
+def share_text(share: Share) -> str:
+    return "–" if share.value is None else f"{share.value:.1%}"
+
+
+def interval_text(share: Share) -> str:
+    if share.interval is None:
+        return "–"
+    low, high = share.interval
+    return f"{low * 100:.1f}–{high:.1%}"
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["version", "created_at", "is_active", "accuracy", "reviews_scored"]
@@ -58,6 +70,7 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
         "created_at",
         "is_active",
         "metrics_table",
+        "live_accuracy",
         "reviews_scored",
         "reviews_current",
         "storage_key",
@@ -100,6 +113,22 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
             {
                 "evaluations": evaluations(model_version.metrics),
                 "training_seconds": model_version.metrics.get("training_seconds"),
+            },
+        )
+
+    @admin.display(description="Live accuracy")
+    def live_accuracy(self, model_version: ModelVersion) -> str:
+        record = live_accuracy(model_version=model_version)
+        return render_to_string(
+            "admin/ml/modelversion/live_accuracy.html",
+            {
+                "accuracy": record.accuracy,
+                "accuracy_text": share_text(record.accuracy),
+                "accuracy_interval": interval_text(record.accuracy),
+                "confusion": record.confusion,
+                "agreement": record.visitor_agreement,
+                "agreement_text": share_text(record.visitor_agreement),
+                "agreement_interval": interval_text(record.visitor_agreement),
             },
         )
 

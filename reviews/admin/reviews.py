@@ -1,4 +1,5 @@
-"""Reviews: the list staff filter and sort, a review's read-only page, re-score and export."""
+"""Reviews: the list staff filter and sort, a review's read-only page (its prediction and
+true label histories, its visitors' votes), re-score, set the true label, and export."""
 
 from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
@@ -17,11 +18,16 @@ from reviews.admin.filters import (
     ModelVersionFilter,
     SentimentFilter,
     StaleFilter,
+    TrueLabelDisagreesFilter,
+    TrueLabelFilter,
+    VisitorsDisagreeFilter,
 )
 from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.admin.paging import LargeTableAdminMixin
-from reviews.models import CONFIDENCE_ORDER, Prediction, Review
+from reviews.models import CONFIDENCE_ORDER, Feedback, Prediction, Review, Sentiment
+from reviews.selectors.feedback import TRUE_LABELS, vote_counts
 from reviews.selectors.reviews import review_explanation_each_way
+from reviews.services.feedback import feedback_set_true_label
 from reviews.services.jobs import rescore_job_queue
 from reviews.templatetags.review_format import percent
 
@@ -55,6 +61,24 @@ class PredictionInline(ReadOnlyAdminMixin, admin.TabularInline):
         return percent(prediction.confidence)
 
 
+class TrueLabelInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Feedback
+    fields = ["created_at", "label_badge", "source", "user"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name = "true label"
+    verbose_name_plural = "True label history (newest first: the first one counts)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(TRUE_LABELS).select_related("user")
+
+    @admin.display(description="Label")
+    def label_badge(self, row: Feedback) -> str:
+        return sentiment_badge(row.label)
+
+
 @admin.register(Review)
 class ReviewAdmin(
     CheckedSelectionAdminMixin, ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
@@ -76,6 +100,9 @@ class ReviewAdmin(
         ConfidenceBandFilter,
         StaleFilter,
         FlippedFilter,
+        TrueLabelFilter,
+        TrueLabelDisagreesFilter,
+        VisitorsDisagreeFilter,
     ]
     list_select_related = ["movie", "model_version"]
     date_hierarchy = "created_at"
@@ -83,7 +110,7 @@ class ReviewAdmin(
     search_help_text = "Words in the review text, or the movie title."
     # Sorting by movie or version would sort the whole table on every page.
     sortable_by = ["confidence", "created_at"]
-    actions = ["rescore", "export_csv"]
+    actions = ["rescore", "set_true_label_positive", "set_true_label_negative", "export_csv"]
     fieldsets = [
         ("Review", {"fields": ["movie", "created_at", "text"]}),
         (
@@ -100,13 +127,18 @@ class ReviewAdmin(
             },
         ),
         ("Words that decided it", {"fields": ["explanation"]}),
+        ("Feedback", {"fields": ["visitor_votes"]}),
     ]
     # Everything shown is read-only: nothing on a review is edited by hand.
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-    inlines = [PredictionInline]
+    inlines = [TrueLabelInline, PredictionInline]
 
     def has_rescore_permission(self, request) -> bool:
         return request.user.has_perm("reviews.change_review")
+
+    def has_set_true_label_permission(self, request) -> bool:
+        # Setting a true label adds a feedback row; the review itself is never changed.
+        return request.user.has_perm("reviews.add_feedback")
 
     @admin.display(description="Review")
     def excerpt(self, review: Review) -> str:
@@ -134,6 +166,35 @@ class ReviewAdmin(
         return render_to_string(
             "admin/reviews/review/explanation.html",
             {"positive": positive, "negative": negative, "review": review},
+        )
+
+    @admin.display(description="Visitors' votes")
+    def visitor_votes(self, review: Review) -> str:
+        counts = vote_counts(review=review)
+        return format_html(
+            "{} say positive, {} say negative",
+            counts[Sentiment.POSITIVE],
+            counts[Sentiment.NEGATIVE],
+        )
+
+    @admin.action(description="Set true label: positive", permissions=["set_true_label"])
+    def set_true_label_positive(self, request, queryset):
+        self.set_true_label(request, queryset, Sentiment.POSITIVE)
+
+    @admin.action(description="Set true label: negative", permissions=["set_true_label"])
+    def set_true_label_negative(self, request, queryset):
+        self.set_true_label(request, queryset, Sentiment.NEGATIVE)
+
+    def set_true_label(self, request, queryset, label: Sentiment) -> None:
+        recorded = feedback_set_true_label(
+            review_ids=queryset.select_related(None).order_by().values_list("pk", flat=True),
+            label=label,
+            user=request.user,
+        )
+        self.message_user(
+            request,
+            f"True label {label.label.lower()} recorded for {recorded} review(s), by you, now.",
+            messages.SUCCESS,
         )
 
     @admin.action(description="Re-score with the active model", permissions=["rescore"])

@@ -13,6 +13,8 @@ from reviews.api.errors import InvalidInput
 from reviews.api.pagination import cursor_decode, cursor_encode
 from reviews.api.schemas import (
     Error,
+    FeedbackIn,
+    FeedbackOut,
     MovieOut,
     PathId,
     PredictIn,
@@ -27,10 +29,11 @@ from reviews.api.schemas import (
 from reviews.api.validation import review_form_cleaned, texts_cleaned
 from reviews.forms import UNKNOWN_MOVIE
 from reviews.freshness import cached
-from reviews.models import Movie, Review
+from reviews.models import ApiToken, Movie, Review
 from reviews.parsing import MAX_ROW_ID
 from reviews.selectors.movies import movie_get_with_stats, movies_with_stats
 from reviews.selectors.reviews import review_explanation, review_get, review_page
+from reviews.services.feedback import UnknownLabel, feedback_vote, visitor_key_for
 from reviews.services.scoring import UnknownMovie, review_create
 
 JSON = JSONRenderer()
@@ -127,6 +130,35 @@ def get_review(
     except Review.DoesNotExist:
         raise HttpError(404, "No review with that number.") from None
     return review_detail(review)
+
+
+@reviews_router.post(
+    "/{review_id}/feedback",
+    auth=WRITE_AUTH,
+    response={201: FeedbackOut, 404: Error, **WRITE_ERRORS},
+    summary="Vote on a review's sentiment",
+)
+def vote_on_review(
+    request: HttpRequest,
+    payload: FeedbackIn,
+    review_id: PathId = Path(..., ge=1, le=MAX_ROW_ID, description="The review's id."),
+):
+    """`label` is the sentiment the caller says is right (`positive` or `negative`). One
+    vote per user (the token's, or the signed-in one) and review: a second replaces the
+    first. Answers with the stored vote."""
+    user = request.auth.user if isinstance(request.auth, ApiToken) else request.auth
+    try:
+        vote = feedback_vote(
+            review_id=review_id,
+            label=payload.label,
+            visitor_key=visitor_key_for(user=user, session=None),
+            user=user,
+        )
+    except UnknownLabel as error:
+        raise InvalidInput({"label": [str(error)]}) from None
+    except Review.DoesNotExist:
+        raise HttpError(404, "No review with that number.") from None
+    return Status(201, vote)
 
 
 @movies_router.get(

@@ -230,6 +230,38 @@ class ReviewFilters(BaseModel):
             ) from None
 
 
+# ---- feedback
+
+
+class FeedbackIn(BaseModel):
+    """A vote: the sentiment the caller says the review really has."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["label"]})
+
+    # Checked by the service, with the form's message (reviews.services.feedback).
+    label: Annotated[
+        StrictStr | None,
+        WithJsonSchema({"type": "string", "enum": [choice.value for choice in Sentiment]}),
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, data):
+        return json_object(data)
+
+
+class FeedbackOut(Schema):
+    id: int
+    review: int = Field(description="The review's id.")
+    label: Sentiment = Field(description="The sentiment voted for.")
+    source: str = Field(description="Where the row came from: `visitor` for a vote.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_review(vote) -> int:
+        return vote.review_id
+
+
 # ---- predictions
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from reviews.models import Movie, Review
+from reviews.models import Feedback, Movie, Review
 from reviews.services.scoring import review_create
 from tests import PROJECT
 
@@ -132,6 +132,34 @@ def test_staff_log_in_to_the_admin_and_filter_reviews_by_sentiment(
     assert positive.text in rows.first.inner_text()
     assert negative.text not in page.locator("#result_list").inner_text()
     assert screenshot(page, "admin-reviews-positive.png").stat().st_size > 0
+
+
+def test_a_visitor_votes_sees_the_thanks_and_staff_find_the_vote_in_the_admin(
+    page, live_server, active_model, ozark
+):
+    review = review_create(movie_id=ozark.pk, text="Brilliant, moving, superb. A wonderful film.")
+    get_user_model().objects.create_superuser("staff", "staff@example.com", "a long passphrase")
+
+    page.goto(f"{live_server.url}/reviews/{review.pk}/")
+    page.get_by_role("button", name="Negative").click()
+    page.wait_for_url(re.compile(rf"/reviews/{review.pk}/#feedback$"))
+
+    assert "Thank you" in page.get_by_role("status").inner_text()
+    assert Feedback.objects.values_list("review", "label", "source").get() == (
+        review.pk,
+        "negative",
+        "visitor",
+    )
+    screenshot(page, "review-page-voted.png")
+
+    page.goto(f"{live_server.url}/admin/reviews/feedback/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("a long passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/reviews/feedback/$"))
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "Negative" in rows.first.inner_text() and "Visitor" in rows.first.inner_text()
 
 
 def test_api_docs_page_lists_every_endpoint_under_the_sites_content_security_policy(

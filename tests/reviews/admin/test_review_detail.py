@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from reviews.models import Prediction, Review
+from reviews.services.feedback import feedback_set_true_label, feedback_vote
 from reviews.services.scoring import review_create
 from reviews.templatetags.review_format import percent
 from tests.conftest import register
@@ -61,9 +62,12 @@ def test_review_detail_escapes_the_review_text(admin_client, ozark, active_model
 
 
 def test_review_detail_renders_in_a_fixed_number_of_queries(
-    admin_client, ozark, trained_artifact, old_model, django_assert_max_num_queries
+    admin_client, admin_user, ozark, trained_artifact, old_model, django_assert_max_num_queries
 ):
     review = stored_review(ozark, old_model, probability=0.3)
+    for label in ("positive", "negative", "positive"):
+        feedback_set_true_label(review_ids=[review.pk], label=label, user=admin_user)
+        feedback_vote(review_id=review.pk, label=label, visitor_key=f"voter {label}")
     for version in ("v3", "v4", "v5"):
         model_version = register(trained_artifact, version=version, active=False)
         Prediction.objects.create(

@@ -709,6 +709,7 @@ def test_openapi_description_lists_every_endpoint(client, db):
         ("GET", "/api/reviews"),
         ("POST", "/api/reviews"),
         ("GET", "/api/reviews/{review_id}"),
+        ("POST", "/api/reviews/{review_id}/feedback"),
         ("GET", "/api/movies"),
         ("GET", "/api/movies/{movie_id}"),
         ("POST", "/api/predict"),
