@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import schemathesis
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
@@ -29,16 +28,6 @@ from tests.site.test_health_and_faults import database_down
 
 REVIEWS = "/api/reviews"
 PREDICT = "/api/predict"
-
-
-@pytest.fixture
-def api_user(db):
-    return get_user_model().objects.create_user("api-client", password="not-used-here")
-
-
-@pytest.fixture
-def token(api_user) -> str:
-    return api_token_create(name="tests", user=api_user)[1]
 
 
 def post_json(client, url, body, *, token=None, **extra):

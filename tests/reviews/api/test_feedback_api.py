@@ -3,23 +3,11 @@
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from reviews.models import Feedback, Review
 from reviews.services.feedback import LABEL_REFUSED
 from reviews.services.scoring import review_create
-from reviews.services.tokens import api_token_create
-
-
-@pytest.fixture
-def api_user(db):
-    return get_user_model().objects.create_user("api-client", password="not-used-here")
-
-
-@pytest.fixture
-def token(api_user) -> str:
-    return api_token_create(name="tests", user=api_user)[1]
 
 
 @pytest.fixture
