@@ -1,5 +1,5 @@
 """The model registry (ml's ModelVersion) in the admin: read-only, except "Activate", which
-goes through ml.services.model_activate like `manage.py activate_model`.
+goes through reviews.services.activation like `manage.py activate_model`.
 
 It lives here, not in ml, because it counts each version's predictions and shows its live
 accuracy on the site's true labels: reviews depends on ml, never the other way round."""
@@ -15,10 +15,10 @@ from django.utils.html import format_html
 
 from ml.classifier import ModelUnavailable
 from ml.models import ModelVersion
-from ml.services import model_activate
 from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.models import Prediction
 from reviews.selectors.accuracy import Share, live_accuracy
+from reviews.services.activation import CandidateWorse, model_activate_judged
 
 # metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
 EVALUATION_PREFIX = "held_out"
@@ -143,9 +143,9 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
             return
         try:
-            model_version = model_activate(version=versions[0])
-        except ModelUnavailable as error:
-            self.message_user(request, str(error), messages.ERROR)
+            model_version = model_activate_judged(version=versions[0])
+        except (CandidateWorse, ModelUnavailable) as error:
+            self.message_user(request, f"Not activated: {error}", messages.ERROR)
             return
         self.message_user(
             request,

@@ -1,10 +1,10 @@
-"""The Wilson score interval, against values worked out by hand."""
+"""The Wilson score interval and McNemar's exact test, against values worked out by hand."""
 
 import math
 
 import pytest
 
-from ml.statistics import Z_95, wilson_interval
+from ml.statistics import Z_95, mcnemar_exact_p, wilson_interval
 
 
 def test_z_95_is_the_normal_quantile_of_0_975():
@@ -39,3 +39,20 @@ def test_wilson_interval_of_none_right_starts_at_zero():
 def test_wilson_interval_refuses_an_impossible_share(successes, n):
     with pytest.raises(ValueError):
         wilson_interval(successes, n)
+
+
+def test_mcnemar_exact_p_of_one_against_six():
+    # Two-sided: 2 * P(X <= 1) for X ~ Binomial(7, 1/2) = 2 * (1 + 7) / 128.
+    assert mcnemar_exact_p(1, 6) == pytest.approx(0.125)
+
+
+def test_mcnemar_exact_p_is_symmetric():
+    assert mcnemar_exact_p(6, 1) == mcnemar_exact_p(1, 6)
+
+
+def test_mcnemar_exact_p_of_none_against_ten():
+    assert mcnemar_exact_p(0, 10) == pytest.approx(2 / 1024)
+
+
+def test_mcnemar_exact_p_without_discordant_items_is_one():
+    assert mcnemar_exact_p(0, 0) == 1.0
