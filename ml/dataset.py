@@ -188,6 +188,33 @@ def check_trainable(data: LabelledTexts) -> None:
             )
 
 
+def combine(
+    base: LabelledTexts, extra: LabelledTexts, *, never_train_on: set[str], name: str
+) -> LabelledTexts:
+    """`base` and `extra` together, each text once (compared without surrounding space):
+    where both have a text, `extra`'s label counts; a text in `never_train_on` is left out
+    of both (a text held out to judge the model must not be learnt from another copy).
+    The checksum covers both sources' checksums and what was left out."""
+    held_out = {text.strip() for text in never_train_on}
+    picked: dict[str, tuple[str, int, str]] = {}
+    for part in (base, extra):  # extra second: its label replaces base's
+        for text, label, source in zip(part.texts, part.labels, part.sources, strict=True):
+            key = text.strip()
+            if key not in held_out:
+                picked[key] = (text, label, source)
+    rows = list(picked.values())
+    digest = hashlib.sha256()
+    for part in (base.sha256, extra.sha256, *sorted(held_out)):
+        digest.update(part.encode() + b"\0")
+    return LabelledTexts(
+        texts=[text for text, _, _ in rows],
+        labels=[label for _, label, _ in rows],
+        sources=[source for _, _, source in rows],
+        name=name,
+        sha256=digest.hexdigest(),
+    )
+
+
 def sample(data: LabelledTexts, *, size: int, seed: int = 0) -> LabelledTexts:
     """A stratified sample of about `size` rows, for quick training in tests."""
     if size >= len(data):

@@ -525,7 +525,11 @@ def evaluate(pipeline: Pipeline, texts: list[str], labels, *, n_bins: int = 10) 
     labels = np.asarray(labels).astype(int)
     probability = probability_positive(pipeline, texts)
     predicted = (probability >= POSITIVE_THRESHOLD).astype(int)
-    f1_negative, f1_positive = f1_score(labels, predicted, labels=[0, 1], average=None)
+    # A part of the data with one label only (the site's labelled reviews, say), all predicted
+    # right, has no F1 for the other label: 0, scikit-learn's own value, without its warning.
+    f1_negative, f1_positive = f1_score(
+        labels, predicted, labels=[0, 1], average=None, zero_division=0.0
+    )
 
     bin_of = np.minimum((probability * n_bins).astype(int), n_bins - 1)
     reliability = []

@@ -28,9 +28,13 @@ def model_train(
     seed: int = 0,
     pipeline: str = ml_pipeline.DEFAULT_PIPELINE,
     activate: bool = True,
+    data_notes: dict | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ModelVersion:
     """Train on `data`, record held-out metrics, save the artifact and register it.
+
+    `data_notes` join the summary of the training data in the version's metadata (where
+    the texts came from, what was held out).
 
     The metrics come from a model fitted on 80% of the data and scored on the other 20%
     (stratified by source and label); the saved model is then refitted on all of it.
@@ -51,6 +55,7 @@ def model_train(
         seed=seed,
         metrics=metrics,
         activate=activate,
+        data_notes=data_notes,
         progress=progress,
     )
 
@@ -80,6 +85,7 @@ def model_register(
     metrics: dict,
     activate: bool,
     progress: Callable[[str], None],
+    data_notes: dict | None = None,
 ) -> ModelVersion:
     """Save `model` as a new version's artifact in the models storage and register it
     (activated if asked).
@@ -88,7 +94,7 @@ def model_register(
     """
     version = new_version_id()
     created_at = timezone.now()
-    summary = data.summary()
+    summary = {**data.summary(), **(data_notes or {})}
     metadata = {
         "created_at": created_at.isoformat(),
         "training_data": summary,

@@ -2,7 +2,8 @@
 
 A version's record comes from the Prediction history, so an old version keeps it after the
 reviews are re-scored by a newer one. Only reviews with a true label count (their newest
-staff or import label, reviews/selectors/feedback.py) and only those the version scored:
+staff or import label, reviews/selectors/feedback.py) and only those the version scored
+and was not trained on (for a version trained with the site's labels, the held-out fifth):
 ``n`` says how many. Visitors' votes are counted apart: they say how often visitors agree
 with the version, not what the truth is.
 
@@ -17,7 +18,7 @@ from ml.classifier import ModelUnavailable, model_version_get
 from ml.models import ModelVersion
 from ml.statistics import wilson_interval
 from reviews.models import Feedback, Prediction, Sentiment
-from reviews.selectors.feedback import VOTES, labelled_review_ids, true_label_of
+from reviews.selectors.feedback import VOTES, judging_review_ids, true_label_of
 
 # The confusion matrix's rows (true label) and columns (prediction), in the order of
 # ml.pipeline.evaluate's matrix.
@@ -72,7 +73,9 @@ def live_accuracy(*, model_version: ModelVersion) -> LiveAccuracy:
     """`model_version`'s accuracy on the truly labelled reviews it scored, its confusion
     matrix, and the share of visitors' votes that agree with its predictions."""
     cells = (
-        Prediction.objects.filter(model_version=model_version, review_id__in=labelled_review_ids())
+        Prediction.objects.filter(
+            model_version=model_version, review_id__in=judging_review_ids(model_version)
+        )
         .order_by()
         .annotate(true_label=true_label_of(OuterRef("review_id")))
         .values("true_label", "sentiment")

@@ -1,14 +1,19 @@
-"""A candidate model against a baseline on the site's truly labelled reviews, scored now by
-both and written nowhere: accuracies, the reviews that separate them, McNemar's exact p."""
+"""A candidate model against a baseline on the site's truly labelled reviews, written
+nowhere: accuracies, the reviews that separate them, McNemar's exact p.
+
+Each model's answer is its stored prediction where it made one (the active model has scored
+every review, and a model's answer to a text never changes), scored now where not.
+Reviews either model was trained on are left out (feedback.judging_review_ids)."""
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Subquery
 
 from ml.classifier import Classifier
+from ml.models import ModelVersion
 from ml.statistics import mcnemar_exact_p
-from reviews.models import Review
-from reviews.selectors.feedback import labelled_review_ids, true_label_of
+from reviews.models import Prediction, Review
+from reviews.selectors.feedback import judging_review_ids, true_label_of
 
 SIGNIFICANCE = 0.05
 
@@ -56,27 +61,49 @@ class Comparison:
         )
 
 
+def answers(classifier: Classifier, texts: list[str], stored: list[str | None]) -> list[str]:
+    """The classifier's sentiment for each text: its stored one, else scored now (in one
+    batch)."""
+    unscored = [text for text, said in zip(texts, stored, strict=True) if said is None]
+    scored_now = iter(score.sentiment for score in classifier.predict_batch(unscored))
+    return [said or next(scored_now) for said in stored]
+
+
 def models_compare(
     *, candidate: Classifier, baseline: Classifier, batch_size: int = 1000
 ) -> Comparison:
-    """Score every review with a true label (its newest) with both models, in batches by
-    primary key, and count what each got right."""
+    """Take every review with a true label (its newest) that neither model was trained on,
+    in batches by primary key, and count what each model got right."""
+    versions = ModelVersion.objects.filter(
+        pk__in=[candidate.model_version_id, baseline.model_version_id]
+    )
+
+    def stored(classifier: Classifier) -> Subquery:
+        said = Prediction.objects.filter(
+            review=OuterRef("pk"), model_version_id=classifier.model_version_id
+        )
+        return Subquery(said.values("sentiment")[:1])
+
     labelled = (
-        Review.objects.filter(pk__in=labelled_review_ids())
-        .annotate(true_label=true_label_of(OuterRef("pk")))
+        Review.objects.filter(pk__in=judging_review_ids(*versions))
+        .annotate(
+            true_label=true_label_of(OuterRef("pk")),
+            candidate_said=stored(candidate),
+            baseline_said=stored(baseline),
+        )
         .order_by("pk")
-        .values_list("pk", "text", "true_label")
+        .values_list("pk", "text", "true_label", "candidate_said", "baseline_said")
     )
     counts = {"n": 0, "candidate": 0, "baseline": 0, "only_candidate": 0, "only_baseline": 0}
     last_pk = 0
     while batch := list(labelled.filter(pk__gt=last_pk)[:batch_size]):
         last_pk = batch[-1][0]
-        texts = [text for _, text, _ in batch]
-        truths = [truth for _, _, truth in batch]
-        for truth, ours, theirs in zip(
-            truths, candidate.predict_batch(texts), baseline.predict_batch(texts), strict=True
-        ):
-            candidate_right, baseline_right = ours.sentiment == truth, theirs.sentiment == truth
+        texts = [row[1] for row in batch]
+        truths = [row[2] for row in batch]
+        ours = answers(candidate, texts, [row[3] for row in batch])
+        theirs = answers(baseline, texts, [row[4] for row in batch])
+        for truth, our, their in zip(truths, ours, theirs, strict=True):
+            candidate_right, baseline_right = our == truth, their == truth
             counts["n"] += 1
             counts["candidate"] += candidate_right
             counts["baseline"] += baseline_right

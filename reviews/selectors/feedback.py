@@ -1,15 +1,21 @@
 """Reads of feedback: a review's true label (its newest staff or import row), its visitors'
 votes, and the reviews the admin's feedback filters keep.
 
+A fixed fifth of the reviews, by id (HELD_OUT_RULE), is never trained on: a model trained
+with the site's true labels (`train_model --with-labels`) learns from the other four fifths
+and is judged on this one (`compare_models`, activation, live accuracy). A review keeps its
+side whatever is labelled later, so no model ever trained on a held-out review.
+
 "Visitors disagree with the prediction" means most of a review's votes name the other
 sentiment than its current one; a tie is no disagreement (one stray vote against one vote
 for is no evidence either way).
 """
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Mod
 from django.db.models.lookups import Exact
 
+from ml.models import ModelVersion
 from reviews.models import Feedback, Review, Sentiment
 
 TRUE_LABELS = Q(source__in=Feedback.TRUE_LABEL_SOURCES)
@@ -46,8 +52,33 @@ def vote_counts(*, review: Review) -> dict[str, int]:
     return {sentiment: counts.get(sentiment, 0) for sentiment in Sentiment.values}
 
 
+# ModelVersion.training_data[SITE_LABELS] says how a model trained with the site's labels
+# split them; a model without it never saw a stored review's label.
+SITE_LABELS = "site_labels"
+HELD_OUT_EVERY = 5
+HELD_OUT_RULE = f"held out: the reviews whose id is divisible by {HELD_OUT_EVERY}"
+
+
+def held_out(review_id: str = "pk") -> Exact:
+    """True for the reviews held out of training (on the field naming the review's id)."""
+    return Exact(Mod(F(review_id), Value(HELD_OUT_EVERY)), 0)
+
+
 def labelled_review_ids() -> QuerySet:
     return Feedback.objects.filter(TRUE_LABELS).order_by().values("review_id")
+
+
+def trained_on_site_labels(*model_versions: ModelVersion) -> bool:
+    return any(SITE_LABELS in (version.training_data or {}) for version in model_versions)
+
+
+def judging_review_ids(*model_versions: ModelVersion) -> QuerySet:
+    """The labelled reviews none of `model_versions` was trained on, to judge them on: all of
+    them, or only the held-out fifth once one of the versions learnt from the site's labels."""
+    labelled = labelled_review_ids()
+    if trained_on_site_labels(*model_versions):
+        labelled = labelled.filter(held_out("review_id"))
+    return labelled
 
 
 def voted_review_ids() -> QuerySet:

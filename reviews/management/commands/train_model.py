@@ -1,4 +1,8 @@
-"""Train a sentiment model, register it, and (unless told not to) activate it."""
+"""Train a sentiment model, register it, and (unless told not to) activate it.
+
+It lives in reviews, not ml, because --with-labels reads the site's truly labelled reviews
+(reviews.services.training), and ml never imports reviews.
+"""
 
 import sklearn
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +12,8 @@ from ml.classifier import active_model_exists, active_model_scikit_learn
 from ml.management.arguments import positive_int, random_seed
 from ml.pipeline import DEFAULT_PIPELINE, NEGATION_CONTRAST, WORD_NGRAMS, build_pipeline
 from ml.services import model_train
+from reviews.selectors.feedback import SITE_LABELS
+from reviews.services.training import training_data_with_labels
 
 
 class Command(BaseCommand):
@@ -38,6 +44,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing when a model is already active and was saved by the installed "
             "scikit-learn (used by `make run`); after a scikit-learn upgrade, train one.",
+        )
+        parser.add_argument(
+            "--with-labels",
+            action="store_true",
+            help="Also train on the stored reviews staff gave a true label, except the "
+            "held-out fifth (reviews whose id is divisible by 5), kept to judge models on.",
         )
         parser.add_argument(
             "--sample", type=positive_int, help="Train on a stratified sample of this many texts."
@@ -81,10 +93,20 @@ class Command(BaseCommand):
                 )
             else:
                 data = dataset.load_bundled()
+            if options["sample"] is not None:
+                data = dataset.sample(data, size=options["sample"], seed=seed)
+            notes = None
+            if options["with_labels"]:
+                data, notes = training_data_with_labels(data)
         except dataset.DatasetError as error:
             raise CommandError(str(error)) from None
-        if options["sample"] is not None:
-            data = dataset.sample(data, size=options["sample"], seed=seed)
+        if notes:
+            site = notes[SITE_LABELS]
+            self.stdout.write(
+                f"With {site['trained']} truly labelled site reviews ({site['held_out']} "
+                f"held out, never trained on; {site['left_out_of_base']} of their texts "
+                "left out of the other data)"
+            )
 
         self.stdout.write(f"Training on {len(data)} labelled texts ({data.name})")
         try:
@@ -101,6 +123,7 @@ class Command(BaseCommand):
                 seed=seed,
                 pipeline=options["pipeline"],
                 activate=not options["no_activate"],
+                data_notes=notes,
                 progress=lambda message: self.stdout.write(f"  {message}"),
             )
         except dataset.DatasetError as error:
