@@ -89,6 +89,20 @@ def test_compare_models_takes_another_baseline(labelled_reviews, inverted, activ
     assert report["baseline"] == "inverted" and not report["candidate_significantly_worse"]
 
 
+def test_compare_models_takes_a_models_stored_prediction_as_its_answer(
+    labelled_reviews, inverted, active_model
+):
+    # A model's answer to a text never changes, so what it stored is not scored again: here
+    # one stored answer is made wrong, and the comparison counts it wrong.
+    review = labelled_reviews[0]
+    other = "negative" if review.sentiment == "positive" else "positive"
+    Prediction.objects.filter(review=review, model_version=active_model).update(sentiment=other)
+
+    report = compare("inverted")
+
+    assert report["baseline_accuracy"] == (LABELLED - 1) / LABELLED
+
+
 def test_compare_models_writes_nothing(labelled_reviews, inverted):
     before = [(r.pk, r.sentiment, r.model_version_id) for r in labelled_reviews]
 
