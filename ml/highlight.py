@@ -64,3 +64,17 @@ def highlight(text: str, explanation: list[tuple[str, float]]) -> list[Segment]:
     if position < len(text):
         segments.append(Segment(text[position:]))
     return segments
+
+
+def changed_most(
+    before: list[tuple[str, float]], after: list[tuple[str, float]], *, top_n: int = 10
+) -> list[tuple[str, float, float]]:
+    """The terms whose weight moved most from one explanation of a text to another (two
+    models reading it): (term, weight before, weight after), the largest change first. A
+    term one model did not weigh counts 0 there."""
+    old, new = dict(before), dict(after)
+    terms = sorted(
+        old.keys() | new.keys(),
+        key=lambda term: (-abs(new.get(term, 0.0) - old.get(term, 0.0)), term),
+    )
+    return [(term, old.get(term, 0.0), new.get(term, 0.0)) for term in terms[:top_n]]

@@ -75,6 +75,15 @@ def trained_artifact(tmp_path_factory, sample_data):
     return save_artifact(model_dir, "test-model", model, {"training_data": sample_data.summary()})
 
 
+@pytest.fixture(scope="session")
+def inverted_artifact(tmp_path_factory, sample_data):
+    """A model that learnt every label the wrong way round."""
+    flipped = [1 - label for label in sample_data.labels]
+    model = build_pipeline(seed=0).fit(sample_data.texts, flipped)
+    directory = tmp_path_factory.mktemp("inverted-models")
+    return save_artifact(directory, "inverted-model", model, {})
+
+
 def stored(artifact) -> str:
     """The key of a locally saved artifact in the test's models storage (copied there once)."""
     key = artifact.directory.name

@@ -1,5 +1,6 @@
 """Reviews: the list staff filter and sort, a review's read-only page (its prediction and
-true label histories, its visitors' votes), re-score, set the true label, and export."""
+true label histories, its visitors' votes, why it flipped), re-score, set the true label,
+and export."""
 
 from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
@@ -26,7 +27,7 @@ from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.admin.paging import LargeTableAdminMixin
 from reviews.models import CONFIDENCE_ORDER, Feedback, Prediction, Review, Sentiment
 from reviews.selectors.feedback import TRUE_LABELS, vote_counts
-from reviews.selectors.reviews import review_explanation_each_way
+from reviews.selectors.reviews import review_explanation_each_way, review_flip
 from reviews.services.feedback import feedback_set_true_label
 from reviews.services.jobs import rescore_job_queue
 from reviews.templatetags.review_format import percent
@@ -129,9 +130,20 @@ class ReviewAdmin(
         ("Words that decided it", {"fields": ["explanation"]}),
         ("Feedback", {"fields": ["visitor_votes"]}),
     ]
+    # Shown after "Words that decided it" when the two newest predictions disagree.
+    flip_fieldset = ("Why it flipped", {"fields": ["flip_explanation"]})
     # Everything shown is read-only: nothing on a review is edited by hand.
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = [
+        field for _, options in [*fieldsets, flip_fieldset] for field in options["fields"]
+    ]
     inlines = [TrueLabelInline, PredictionInline]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.previous_sentiment or obj.previous_sentiment == obj.sentiment:
+            return fieldsets
+        at = [name for name, _ in fieldsets].index("Words that decided it") + 1
+        return [*fieldsets[:at], self.flip_fieldset, *fieldsets[at:]]
 
     def has_rescore_permission(self, request) -> bool:
         return request.user.has_perm("reviews.change_review")
@@ -166,6 +178,21 @@ class ReviewAdmin(
         return render_to_string(
             "admin/reviews/review/explanation.html",
             {"positive": positive, "negative": negative, "review": review},
+        )
+
+    @admin.display(description="Words whose weight changed most")
+    def flip_explanation(self, review: Review) -> str:
+        flip = review_flip(review=review)
+        if flip is None:
+            return "Not flipped: its two newest predictions agree."
+        return render_to_string(
+            "admin/reviews/review/flip.html",
+            {
+                "flip": flip,
+                "changes": [
+                    (term, before, after, after - before) for term, before, after in flip.changes
+                ],
+            },
         )
 
     @admin.display(description="Visitors' votes")

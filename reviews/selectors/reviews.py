@@ -1,4 +1,5 @@
-"""Reads of reviews: the latest, one review, a movie's reviews, keyset pages, explanations."""
+"""Reads of reviews: the latest, one review, a movie's reviews, keyset pages, explanations,
+and why a review flipped between two models."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,9 +7,9 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from ml.classifier import ModelUnavailable, get_classifier
-from ml.highlight import Segment, decisive, highlight
+from ml.highlight import Segment, changed_most, decisive, highlight
 from reviews.freshness import cached
-from reviews.models import Movie, Review
+from reviews.models import Movie, Prediction, Review
 from reviews.selectors.movies import movie_get_by_title_or_id
 
 
@@ -130,3 +131,44 @@ def review_explanation_each_way(
     positive = [(term, weight) for term, weight in terms if weight > 0]
     negative = [(term, weight) for term, weight in terms if weight < 0]
     return positive[:top_n], negative[:top_n]
+
+
+@dataclass(frozen=True)
+class Flip:
+    before: Prediction
+    after: Prediction
+    # (term, weight in the model before, weight in the model after), largest change first;
+    # empty when one of the two models cannot be loaded here.
+    changes: list[tuple[str, float, float]]
+
+
+def review_flip(*, review: Review, top_n: int = 10) -> Flip | None:
+    """Why the review's sentiment changed between its two newest predictions: the words whose
+    contribution changed most between the two models' explanations (computed once, cached).
+    None when the two newest predictions agree, or there is only one."""
+    newest = list(
+        review.predictions.select_related("model_version")
+        .defer("model_version__metrics", "model_version__training_data")
+        .order_by("-created_at", "-id")[:2]
+    )
+    if len(newest) < 2 or newest[0].sentiment == newest[1].sentiment:
+        return None
+    after, before = newest
+
+    def build() -> list[tuple[str, float, float]] | None:
+        try:
+            old, new = (get_classifier(p.model_version.version) for p in (before, after))
+        except ModelUnavailable:
+            return None  # not cached: asked again next time
+        return changed_most(
+            old.explain(review.text, top_n=EXPLANATION_ALL_TERMS),
+            new.explain(review.text, top_n=EXPLANATION_ALL_TERMS),
+            top_n=top_n,
+        )
+
+    changes = cached(
+        f"flip:{review.pk}:{before.model_version_id}:{after.model_version_id}:{top_n}",
+        build,
+        versioned=False,
+    )
+    return Flip(before=before, after=after, changes=changes or [])

@@ -9,9 +9,7 @@ import pytest
 from django.contrib.messages.constants import ERROR
 from django.core.management import CommandError, call_command
 
-from ml.artifacts import save_artifact
 from ml.models import ModelVersion
-from ml.pipeline import build_pipeline
 from reviews.models import Prediction, Review
 from reviews.services.feedback import feedback_set_true_label
 from reviews.services.scoring import review_create
@@ -20,15 +18,6 @@ from tests.reviews.admin.helpers import VERSIONS, action, messages_of
 from tests.reviews.test_rescore import TEXTS
 
 LABELLED = 20
-
-
-@pytest.fixture(scope="session")
-def inverted_artifact(tmp_path_factory, sample_data):
-    """A model that learnt every label the wrong way round."""
-    flipped = [1 - label for label in sample_data.labels]
-    model = build_pipeline(seed=0).fit(sample_data.texts, flipped)
-    directory = tmp_path_factory.mktemp("inverted-models")
-    return save_artifact(directory, "inverted-model", model, {})
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ MAX_REVIEW_LIST_QUERIES = 9
 MAX_MOVIE_LIST_QUERIES = 4
 MAX_PREDICTION_LIST_QUERIES = 6
 MAX_VERSION_LIST_QUERIES = 5
-# A review's page, its prediction and true label histories and its visitors' vote counts.
-MAX_REVIEW_DETAIL_QUERIES = 9
+# A review's page, its prediction and true label histories, its visitors' vote counts and
+# its two newest predictions (why it flipped).
+MAX_REVIEW_DETAIL_QUERIES = 10
 
 
 def stored_review(

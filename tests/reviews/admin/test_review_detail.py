@@ -52,6 +52,62 @@ def test_review_detail_lists_the_prediction_history_newest_first(
     assert history.index("test-model") < history.index("old-model")
 
 
+def flipped_review(ozark, before, after, text: str) -> Review:
+    """A review `before` scored negative and `after` re-scored positive."""
+    return flip_to_positive(stored_review(ozark, before, text=text, probability=0.1), after)
+
+
+def flip_to_positive(review: Review, after) -> Review:
+    """`review`, negative until now, re-scored positive by `after`."""
+    Prediction.objects.create(
+        review=review, model_version=after, sentiment="positive", probability_positive=0.9
+    )
+    Review.objects.filter(pk=review.pk).update(
+        sentiment="positive",
+        probability_positive=0.9,
+        model_version=after,
+        previous_sentiment="negative",
+    )
+    return review
+
+
+def test_a_flipped_reviews_page_shows_the_words_whose_weight_changed_most(
+    admin_client, ozark, active_model, inverted_artifact
+):
+    inverted = register(inverted_artifact, version="inverted", active=False)
+    review = flipped_review(ozark, inverted, active_model, "A superb film, but a dull plot.")
+
+    content = admin_client.get(reverse("admin:reviews_review_change", args=[review.pk]))
+    content = content.content.decode()
+
+    why = content[content.index("Why it flipped") :]
+    why = why[: why.index("</table>")]
+    assert "from negative (model inverted) to positive (model test-model)" in why
+    # The inverted model weighs every word the other way: the strongest words moved most.
+    rows = why[why.index("<tbody>") :].split("<tr>")[1:]
+    assert "superb" in rows[0] or "dull" in rows[0]
+
+
+def test_an_unflipped_reviews_page_has_no_why_it_flipped(admin_client, ozark, active_model):
+    review = review_create(movie_id=ozark.pk, text="A superb film.")
+
+    content = admin_client.get(reverse("admin:reviews_review_change", args=[review.pk])).content
+
+    assert b"Why it flipped" not in content
+
+
+def test_a_flip_between_models_not_loadable_here_says_so(
+    admin_client, ozark, active_model, old_model
+):
+    old_model.sha256 = "0" * 64  # its stored file fails the checksum: it cannot be loaded
+    old_model.save()
+    review = flipped_review(ozark, old_model, active_model, "A superb film.")
+
+    content = admin_client.get(reverse("admin:reviews_review_change", args=[review.pk])).content
+
+    assert b"no comparison of the words: one of the two models cannot be loaded" in content
+
+
 def test_review_detail_escapes_the_review_text(admin_client, ozark, active_model):
     review = stored_review(ozark, active_model, text="<img src=x onerror=alert(1)>")
 
@@ -62,7 +118,13 @@ def test_review_detail_escapes_the_review_text(admin_client, ozark, active_model
 
 
 def test_review_detail_renders_in_a_fixed_number_of_queries(
-    admin_client, admin_user, ozark, trained_artifact, old_model, django_assert_max_num_queries
+    admin_client,
+    admin_user,
+    ozark,
+    trained_artifact,
+    active_model,
+    old_model,
+    django_assert_max_num_queries,
 ):
     review = stored_review(ozark, old_model, probability=0.3)
     for label in ("positive", "negative", "positive"):
@@ -73,6 +135,7 @@ def test_review_detail_renders_in_a_fixed_number_of_queries(
         Prediction.objects.create(
             review=review, model_version=model_version, sentiment="negative", probability_positive=0
         )
+    flip_to_positive(review, active_model)  # and why it flipped
     url = reverse("admin:reviews_review_change", args=[review.pk])
     admin_client.get(url)  # loads the model once per process
 
