@@ -13,11 +13,12 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
-from ml.classifier import ModelUnavailable
+from ml.classifier import ModelUnavailable, get_active_classifier, get_classifier
 from ml.models import ModelVersion
 from reviews.admin.mixins import CheckedSelectionAdminMixin, ReadOnlyAdminMixin
 from reviews.models import Prediction
 from reviews.selectors.accuracy import Share, live_accuracy
+from reviews.selectors.comparison import SIGNIFICANCE, models_compare_cached
 from reviews.services.activation import CandidateWorse, model_activate_judged
 
 # metrics["held_out"] and metrics["held_out_<source>"] are evaluations (ml.pipeline.evaluate).
@@ -71,6 +72,7 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
         "is_active",
         "metrics_table",
         "live_accuracy",
+        "comparison",
         "reviews_scored",
         "reviews_current",
         "storage_key",
@@ -130,6 +132,24 @@ class ModelVersionAdmin(CheckedSelectionAdminMixin, ReadOnlyAdminMixin, admin.Mo
                 "agreement_text": share_text(record.visitor_agreement),
                 "agreement_interval": interval_text(record.visitor_agreement),
             },
+        )
+
+    @admin.display(description="Against the active model")
+    def comparison(self, model_version: ModelVersion) -> str:
+        if model_version.is_active:
+            return "This is the active model."
+        try:
+            active = get_active_classifier()
+        except ModelUnavailable as error:
+            return f"Nothing to compare with: {error}."
+        try:
+            candidate = get_classifier(model_version.version)
+        except ModelUnavailable as error:
+            return f"Cannot be compared: {error}."
+        result = models_compare_cached(candidate=candidate, baseline=active)
+        return render_to_string(
+            "admin/ml/modelversion/comparison.html",
+            {"result": result, "report": result.as_dict(), "significance": SIGNIFICANCE},
         )
 
     @admin.display(description="Training data")

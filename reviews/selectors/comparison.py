@@ -7,13 +7,14 @@ Reviews either model was trained on are left out (feedback.judging_review_ids)."
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 
 from ml.classifier import Classifier
 from ml.models import ModelVersion
 from ml.statistics import mcnemar_exact_p
-from reviews.models import Prediction, Review
-from reviews.selectors.feedback import judging_review_ids, true_label_of
+from reviews.freshness import cached
+from reviews.models import Feedback, Prediction, Review
+from reviews.selectors.feedback import TRUE_LABELS, judging_review_ids, true_label_of
 
 SIGNIFICANCE = 0.05
 
@@ -36,6 +37,15 @@ class Comparison:
     def candidate_significantly_worse(self) -> bool:
         return self.candidate_right < self.baseline_right and self.p_value < SIGNIFICANCE
 
+    @property
+    def verdict(self) -> str:
+        """The candidate is "significantly worse", "significantly better" or "not
+        significantly different" (McNemar's p against SIGNIFICANCE)."""
+        if self.p_value >= SIGNIFICANCE or self.candidate_right == self.baseline_right:
+            return "not significantly different"
+        worse = self.candidate_significantly_worse
+        return "significantly worse" if worse else "significantly better"
+
     def as_dict(self) -> dict:
         def accuracy(right: int) -> float | None:
             return right / self.n if self.n else None
@@ -50,6 +60,7 @@ class Comparison:
             "only_baseline_right": self.only_baseline_right,
             "mcnemar_p": self.p_value,
             "candidate_significantly_worse": self.candidate_significantly_worse,
+            "verdict": self.verdict,
         }
 
     def refusal(self) -> str:
@@ -117,4 +128,17 @@ def models_compare(
         baseline_right=counts["baseline"],
         only_candidate_right=counts["only_candidate"],
         only_baseline_right=counts["only_baseline"],
+    )
+
+
+def models_compare_cached(*, candidate: Classifier, baseline: Classifier) -> Comparison:
+    """models_compare, computed once per state of the true labels (their count and newest
+    row, one query) and then reused: the reviews' texts and the models never change, so only
+    a new or removed label changes the answer (the admin's page of a candidate)."""
+    labels = Feedback.objects.filter(TRUE_LABELS).aggregate(n=Count("*"), newest=Max("pk"))
+    return cached(
+        f"comparison:{candidate.model_version_id}:{baseline.model_version_id}:"
+        f"{labels['n']}:{labels['newest']}",
+        lambda: models_compare(candidate=candidate, baseline=baseline),
+        versioned=False,
     )

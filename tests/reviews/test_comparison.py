@@ -8,6 +8,7 @@ import json
 import pytest
 from django.contrib.messages.constants import ERROR
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from ml.models import ModelVersion
 from reviews.models import Prediction, Review
@@ -138,3 +139,29 @@ def test_the_admins_activate_action_refuses_a_significantly_worse_candidate(
     [(level, message)] = messages_of(response)
     assert level == ERROR and message.startswith("Not activated: model inverted is significantly")
     assert ModelVersion.objects.get(is_active=True) == active_model
+
+
+def version_page(admin_client, model_version) -> str:
+    url = reverse("admin:ml_modelversion_change", args=[model_version.pk])
+    return admin_client.get(url).content.decode()
+
+
+def test_a_candidates_admin_page_compares_it_with_the_active_model(
+    admin_client, labelled_reviews, inverted, active_model
+):
+    content = version_page(admin_client, inverted)
+
+    comparison = content[content.index("Against the active model") :]
+    assert f"On the {LABELLED} truly labelled reviews" in comparison
+    assert "this version is <strong>significantly worse</strong>" in comparison
+    assert "“Activate” refuses it" in comparison
+
+
+def test_the_active_models_admin_page_has_nothing_to_compare(admin_client, active_model):
+    assert "This is the active model." in version_page(admin_client, active_model)
+
+
+def test_a_candidate_without_true_labels_to_compare_on_says_so(
+    admin_client, active_model, inverted
+):
+    assert "No truly labelled review to compare on yet" in version_page(admin_client, inverted)
