@@ -7,7 +7,6 @@ from django.db.models import Max, OuterRef
 
 from ml import dataset
 from ml.dataset import DatasetError, LabelledTexts
-from ml.labels import POSITIVE
 from reviews.models import Feedback, Review
 from reviews.selectors.feedback import (
     HELD_OUT_RULE,
@@ -43,7 +42,7 @@ def training_data_with_labels(base: LabelledTexts) -> tuple[LabelledTexts, dict]
             held_out_texts.add(text)
             continue
         texts.append(text)
-        labels.append(int(label == POSITIVE))
+        labels.append(dataset.parse_label(label))
         digest.update(f"{label}\t{text}\0".encode())
     if not texts:
         raise DatasetError(
