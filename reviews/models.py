@@ -129,9 +129,10 @@ class Feedback(models.Model):
 
     A review's true label is its newest staff or import row (TRUE_LABEL_SOURCES); votes are
     counted apart. A visitor has one vote per review: the unique constraint on (review,
-    visitor_key) for votes, and the service replaces a second vote. ``visitor_key`` names the
-    voter (reviews/services/feedback.py): "user:<id>" for a signed-in user or an API token's
-    user, "session:<random id>" kept in an anonymous visitor's session; "" for true labels.
+    visitor_key), which the service's single upsert replaces a second vote on. ``visitor_key``
+    names the voter (reviews/services/feedback.py): "user:<id>" for a signed-in user or an API
+    token's user, "visitor:<random id>" kept in an anonymous visitor's signed cookie; NULL for
+    true labels (NULLs are distinct, so a review keeps any number of them).
     """
 
     class Source(models.TextChoices):
@@ -154,7 +155,8 @@ class Feedback(models.Model):
         blank=True,
         related_name="review_feedback",
     )
-    visitor_key = models.CharField(max_length=80, blank=True, default="")
+    # NULL, not "", for a true label: the unique constraint must not count those as a voter.
+    visitor_key = models.CharField(max_length=80, null=True, blank=True, default=None)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -166,13 +168,17 @@ class Feedback(models.Model):
             models.Index(fields=["source", "review"], name="feedback_source_review"),
         ]
         constraints = [
+            # Not a partial constraint: bulk_create(update_conflicts=...) names its fields in
+            # ON CONFLICT, which a partial unique index does not match.
             models.UniqueConstraint(
-                fields=["review", "visitor_key"],
-                condition=models.Q(source="visitor"),
-                name="feedback_one_vote_per_visitor",
+                fields=["review", "visitor_key"], name="feedback_one_vote_per_visitor"
             ),
             models.CheckConstraint(
-                condition=~models.Q(source="visitor") | ~models.Q(visitor_key=""),
+                condition=(
+                    models.Q(source="visitor", visitor_key__isnull=False)
+                    & ~models.Q(visitor_key="")
+                )
+                | (~models.Q(source="visitor") & models.Q(visitor_key__isnull=True)),
                 name="feedback_vote_has_visitor",
             ),
         ]

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import DatabaseError
@@ -27,11 +28,14 @@ from reviews.selectors.reviews import (
 )
 from reviews.selectors.site import database_check
 from reviews.services.feedback import (
+    VISITOR_COOKIE,
+    VISITOR_COOKIE_MAX_AGE,
+    VISITOR_COOKIE_SALT,
     UnknownLabel,
     feedback_label,
     feedback_vote,
+    visitor_id_new,
     visitor_key_for,
-    visitor_key_remember,
 )
 from reviews.services.scoring import UnknownMovie, review_create
 
@@ -143,16 +147,34 @@ def review_feedback(request, review_id: int):
     except UnknownLabel as error:
         context = {"title": "Vote not counted", "message": str(error)}
         return render(request, "error.html", context, status=400)
-    visitor_key = visitor_key_for(user=request.user, session=request.session)
+    anonymous = not request.user.is_authenticated
+    visitor_id = None
+    if anonymous:
+        visitor_id = (
+            request.get_signed_cookie(VISITOR_COOKIE, default=None, salt=VISITOR_COOKIE_SALT)
+            or visitor_id_new()
+        )
+    visitor_key = visitor_key_for(user=request.user, visitor_id=visitor_id)
     try:
         feedback_vote(review_id=review_id, label=label, visitor_key=visitor_key, user=request.user)
     except Review.DoesNotExist:
         raise Http404("No review with that number.") from None
-    # Only once the vote is stored, so a refused vote leaves no session behind.
-    visitor_key_remember(session=request.session, visitor_key=visitor_key)
     messages.success(request, THANK_YOU)
     url = reverse("reviews:review_detail", args=[review_id])
-    return HttpResponseSeeOther(f"{url}#feedback")
+    response = HttpResponseSeeOther(f"{url}#feedback")
+    if anonymous:
+        # Only once the vote is stored, so a refused vote leaves nothing behind; again on
+        # each vote, so a visitor who keeps voting keeps their id.
+        response.set_signed_cookie(
+            VISITOR_COOKIE,
+            visitor_id,
+            salt=VISITOR_COOKIE_SALT,
+            max_age=VISITOR_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

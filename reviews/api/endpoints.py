@@ -151,7 +151,7 @@ def vote_on_review(
         vote = feedback_vote(
             review_id=review_id,
             label=payload.label,
-            visitor_key=visitor_key_for(user=user, session=None),
+            visitor_key=visitor_key_for(user=user),
             user=user,
         )
     except UnknownLabel as error:

@@ -6,18 +6,21 @@ review: a second vote replaces the first. True labels are a history: the newest 
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reviews.models import Feedback, Review, Sentiment
 
-# Where an anonymous visitor's random id is kept in their session. Not the session key
-# itself: that changes when the visitor signs in (Django cycles it), the session's data
-# does not, so the vote stays the visitor's.
-VISITOR_SESSION_KEY = "feedback_visitor"
+# An anonymous visitor's random id is kept in a signed cookie of its own, not in their
+# session: it survives their signing in, and a vote stores one row, no session besides
+# (issue 19: a vote costs no more than a submission).
+VISITOR_COOKIE = "voter"
+VISITOR_COOKIE_SALT = "reviews.feedback.visitor"
+VISITOR_COOKIE_MAX_AGE = timedelta(days=365)
+VISITOR = "visitor:"
 
 
 LABEL_REFUSED = f"The label must be {Sentiment.POSITIVE.value} or {Sentiment.NEGATIVE.value}."
@@ -35,25 +38,19 @@ def feedback_label(label: object) -> Sentiment:
         raise UnknownLabel(LABEL_REFUSED) from None
 
 
-SESSION_VISITOR = "session:"
+def visitor_id_new() -> str:
+    """A new anonymous visitor's random id, for their cookie."""
+    return secrets.token_urlsafe(24)
 
 
-def visitor_key_for(*, user: AbstractBaseUser | None, session: SessionBase | None) -> str:
+def visitor_key_for(*, user: AbstractBaseUser | None, visitor_id: str | None = None) -> str:
     """Who votes: "user:<id>" for a signed-in user (any browser, or an API token's user),
-    else "session:<random id>", the id kept in the visitor's session (a new one before their
-    first vote: visitor_key_remember stores it once the vote is). Writes nothing."""
+    else "visitor:<visitor_id>", the random id from the anonymous visitor's cookie."""
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    if session is None:
-        raise ValueError("an anonymous visitor needs a session to vote")
-    return SESSION_VISITOR + (session.get(VISITOR_SESSION_KEY) or secrets.token_urlsafe(24))
-
-
-def visitor_key_remember(*, session: SessionBase, visitor_key: str) -> None:
-    """Keep an anonymous visitor's id in their session, so their next vote replaces this one."""
-    visitor = visitor_key.removeprefix(SESSION_VISITOR)
-    if visitor_key.startswith(SESSION_VISITOR) and session.get(VISITOR_SESSION_KEY) != visitor:
-        session[VISITOR_SESSION_KEY] = visitor
+    if not visitor_id:
+        raise ValueError("an anonymous visitor needs an id to vote")
+    return VISITOR + visitor_id
 
 
 def feedback_vote(
@@ -69,16 +66,30 @@ def feedback_vote(
     sentiment = feedback_label(label)
     if not visitor_key:
         raise ValueError("a vote needs a visitor key")
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    with transaction.atomic():
-        if not Review.objects.filter(pk=review_id).exists():
-            raise Review.DoesNotExist(f"no review has the id {review_id}")
-        vote, _ = Feedback.objects.update_or_create(
-            review_id=review_id,
-            source=Feedback.Source.VISITOR,
-            visitor_key=visitor_key,
-            defaults={"label": sentiment, "user_id": user_id, "created_at": timezone.now()},
+    if not Review.objects.filter(pk=review_id).exists():
+        raise Review.DoesNotExist(f"no review has the id {review_id}")
+    vote = Feedback(
+        review_id=review_id,
+        label=sentiment,
+        source=Feedback.Source.VISITOR,
+        visitor_key=visitor_key,
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+        created_at=timezone.now(),
+    )
+    # One statement, INSERT ... ON CONFLICT DO UPDATE, so a second vote replaces the first
+    # without a read before it, and two at once cannot both insert.
+    try:
+        Feedback.objects.bulk_create(
+            [vote],
+            update_conflicts=True,
+            unique_fields=["review", "visitor_key"],
+            update_fields=["label", "user", "created_at"],
         )
+    except IntegrityError:
+        # The review was deleted since the check above.
+        if not Review.objects.filter(pk=review_id).exists():
+            raise Review.DoesNotExist(f"no review has the id {review_id}") from None
+        raise
     return vote
 
 

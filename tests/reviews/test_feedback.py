@@ -11,6 +11,7 @@ from django.urls import reverse
 from reviews.models import Feedback, Review
 from reviews.services.feedback import (
     LABEL_REFUSED,
+    VISITOR_COOKIE,
     UnknownLabel,
     feedback_set_true_label,
     feedback_vote,
@@ -25,15 +26,15 @@ def review(ozark, active_model) -> Review:
 
 
 def test_a_second_vote_of_a_visitor_replaces_the_first(review):
-    feedback_vote(review_id=review.pk, label="negative", visitor_key="session:a")
-    feedback_vote(review_id=review.pk, label="positive", visitor_key="session:a")
+    feedback_vote(review_id=review.pk, label="negative", visitor_key="visitor:a")
+    feedback_vote(review_id=review.pk, label="positive", visitor_key="visitor:a")
 
     assert list(Feedback.objects.values_list("label", "source")) == [("positive", "visitor")]
 
 
 def test_votes_of_two_visitors_are_two_rows(review):
-    feedback_vote(review_id=review.pk, label="negative", visitor_key="session:a")
-    feedback_vote(review_id=review.pk, label="negative", visitor_key="session:b")
+    feedback_vote(review_id=review.pk, label="negative", visitor_key="visitor:a")
+    feedback_vote(review_id=review.pk, label="negative", visitor_key="visitor:b")
 
     assert Feedback.objects.filter(source="visitor").count() == 2
 
@@ -47,14 +48,14 @@ def test_the_database_refuses_a_second_vote_row_of_a_visitor(review):
 
 def test_a_vote_with_an_unknown_label_stores_nothing(review):
     with pytest.raises(UnknownLabel):
-        feedback_vote(review_id=review.pk, label="neutral", visitor_key="session:a")
+        feedback_vote(review_id=review.pk, label="neutral", visitor_key="visitor:a")
 
     assert not Feedback.objects.exists()
 
 
 def test_a_vote_on_an_unknown_review_stores_nothing(review):
     with pytest.raises(Review.DoesNotExist):
-        feedback_vote(review_id=review.pk + 1, label="positive", visitor_key="session:a")
+        feedback_vote(review_id=review.pk + 1, label="positive", visitor_key="visitor:a")
 
     assert not Feedback.objects.exists()
 
@@ -194,3 +195,32 @@ def test_a_signed_in_visitors_vote_names_them(review, admin_user):
         admin_user.pk,
         f"user:{admin_user.pk}",
     )
+
+
+def test_an_anonymous_vote_stores_the_vote_and_no_session(review):
+    browser = Client(enforce_csrf_checks=True)
+
+    vote(browser, review, "negative")
+
+    assert Feedback.objects.get().visitor_key.startswith("visitor:")
+    assert not Session.objects.exists()
+
+
+def test_an_anonymous_visitors_id_is_kept_in_a_signed_http_only_cookie(review):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = vote(browser, review, "negative")
+
+    cookie = response.cookies[VISITOR_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    visitor = Feedback.objects.get().visitor_key.removeprefix("visitor:")
+    assert visitor in cookie.value and cookie.value != visitor  # signed, not bare
+
+
+def test_a_forged_visitor_cookie_votes_as_a_new_visitor_not_as_the_forged_one(review):
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies[VISITOR_COOKIE] = "someone-else"
+
+    vote(browser, review, "negative")
+
+    assert Feedback.objects.get().visitor_key != "visitor:someone-else"
