@@ -20,7 +20,7 @@ cases, so a neighbour's load on this shared machine falls on all alike:
 - GET /api/reviews (the first page), GET /api/movies;
 - POST / (score and store the tutorial's median review, as bench/load.py does);
 - POST /reviews/<id>/feedback/ (a visitor's vote, on random reviews): every request is a
-  new visitor (no session cookie), so each stores a vote and a session, the costlier case.
+  new visitor (no voter cookie), so each inserts a vote row, the costlier case.
 
 Targets: our GET / at least 0.5x the tutorial's GET / throughput; every other page at
 least 2x our own POST throughput; a vote at least 1x it (it costs no more than a
