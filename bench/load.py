@@ -159,6 +159,9 @@ def site_environment(database_url: str) -> dict:
         "DJANGO_ALLOWED_HOSTS": HOST,
         "WEB_CONCURRENCY": str(WORKERS),
         "ACCESS_LOG": "",
+        # A load test is the script the limits are there to stop.
+        "RATE_LIMIT_FORM": "off",
+        "RATE_LIMIT_API": "off",
     }
 
 

@@ -38,6 +38,7 @@ from reviews.services.feedback import (
     visitor_key_for,
 )
 from reviews.services.scoring import UnknownMovie, review_create
+from reviewsite.middleware.rate_limits import FORM, rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit(FORM)
 def home(request):
     if request.method != "POST":
         return HttpResponse(home_page(request))
@@ -140,6 +142,7 @@ def replace_last(page: bytes, placeholder: str, value: str) -> bytes:
 
 
 @require_http_methods(["POST"])
+@rate_limit(FORM)
 def review_feedback(request, review_id: int):
     """A visitor's vote on the review's sentiment: 303 back to the review, with thanks."""
     try:

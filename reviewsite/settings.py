@@ -6,6 +6,7 @@ Everything that differs between a laptop and a deployment comes from the environ
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy, the client's address for the rate limits comes from this header only
+# (e.g. X-Forwarded-For: its last address, the one the proxy appended); unset, REMOTE_ADDR.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip() or None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -78,6 +82,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Serves the API docs page (Swagger UI) from its own static files, not a CDN.
     "ninja",
+    # Only its system checks: the rate limits call its get_usage (reviewsite/middleware).
+    "django_ratelimit",
     "ml",
     "reviews",
 ]
@@ -100,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "reviewsite.middleware.errors.DatabaseUnavailableMiddleware",
+    "reviewsite.middleware.rate_limits.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "reviewsite.urls"
@@ -191,7 +198,51 @@ def cache_from_environment() -> dict:
     }
 
 
-CACHES = {"default": cache_from_environment()}
+RATE_FORMAT = re.compile(r"[1-9][0-9]*/[smh]")
+
+
+def rate_limit_from_environment(name: str, default: str) -> str | None:
+    """A limit in the form N/s, N/m or N/h, or None for "off"."""
+    value = os.environ.get(name, default).strip().lower()
+    if value == "off":
+        return None
+    if not RATE_FORMAT.fullmatch(value):
+        raise ImproperlyConfigured(f"{name} must be N/s, N/m, N/h or off, not {value!r}")
+    return value
+
+
+def rate_limit_cache() -> dict:
+    """Where the rate limits are counted: the Redis of REDIS_URL / CACHE_URL, shared by every
+    host, else a file cache in var/ that every worker of this host shares (no server)."""
+    shared = cache_from_environment()
+    if shared["BACKEND"].endswith("RedisCache"):
+        return {**shared, "KEY_PREFIX": shared["KEY_PREFIX"] + "-ratelimit"}
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+
+
+CACHES = {"default": cache_from_environment(), "ratelimit": rate_limit_cache()}
+# Defaults that a person writing reviews or voting never meets but a script does: the form
+# and votes together per client address, the API's writes and predict per token (or
+# address), and failed admin sign-ins per address before a lock-out for the period.
+RATE_LIMIT_FORM = rate_limit_from_environment("RATE_LIMIT_FORM", "30/m")
+RATE_LIMIT_API = rate_limit_from_environment("RATE_LIMIT_API", "300/m")
+RATE_LIMIT_LOGIN = rate_limit_from_environment("RATE_LIMIT_LOGIN", "10/h")
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = "reviewsite.middleware.rate_limits.client_address"
+# A cache outage lets requests through rather than refusing every one of them.
+RATELIMIT_FAIL_OPEN = True
+# django-ratelimit 4.1 lists django-redis's backend, not Django's own RedisCache (whose
+# incr is Redis's atomic INCR), so it warns about either of ours.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["ratelimit"]["BACKEND"].endswith("FileBasedCache"):
+    # It asks for an atomic increment; the file cache's is a read and a write, which can
+    # count two requests of the same instant once. Kept as the default because it needs no
+    # server and every worker shares it; Redis counts exactly.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -59,6 +59,13 @@ def isolated_settings(settings, tmp_path):
     # Tests roll their writes back: another test's pages could come back under the same
     # content version.
     cache.clear()
+    # Each test counts its own requests (one process: memory is shared by all of them), and
+    # only the rate-limit tests turn the limits on.
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    settings.RATE_LIMIT_FORM = settings.RATE_LIMIT_API = settings.RATE_LIMIT_LOGIN = None
     yield settings
     active_classifier.cache_clear()
 
@@ -119,11 +126,14 @@ def active_model(db, trained_artifact) -> ModelVersion:
 
 @pytest.fixture
 def gunicorn(transactional_db, active_model, tmp_path, settings):
-    """gunicorn as `make run` starts it, serving the test database with the active model."""
+    """gunicorn as `make run` starts it, serving the test database with the active model;
+    its rate limits off, as the load tests and benchmarks switch them off (the rate-limit
+    tests start a server of their own with them on)."""
     with live_gunicorn.serving(
         database_url=database_url(),
         secret_key=settings.SECRET_KEY,
         var_dir=tmp_path / "var",
         log=tmp_path / "gunicorn.log",
+        environment=live_gunicorn.RATE_LIMITS_OFF,
     ) as server:
         yield server

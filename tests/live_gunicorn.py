@@ -24,6 +24,7 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "127.0.0.1"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REQUEST_TIMEOUT = 30
+RATE_LIMITS_OFF = {"RATE_LIMIT_FORM": "off", "RATE_LIMIT_API": "off", "RATE_LIMIT_LOGIN": "off"}
 
 
 def free_port() -> int:

@@ -35,6 +35,7 @@ from reviews.selectors.movies import movie_get_with_stats, movies_with_stats
 from reviews.selectors.reviews import review_explanation, review_get, review_page
 from reviews.services.feedback import UnknownLabel, feedback_vote, visitor_key_for
 from reviews.services.scoring import UnknownMovie, review_create
+from reviewsite.middleware.rate_limits import API, rate_limit
 
 JSON = JSONRenderer()
 WRITE_ERRORS = {
@@ -43,6 +44,7 @@ WRITE_ERRORS = {
     403: Error,
     413: Error,
     422: ValidationErrorBody,
+    429: Error,
     503: Error,
 }
 
@@ -104,6 +106,7 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]):
     response={201: ReviewDetailOut, **WRITE_ERRORS},
     summary="Score a review and store it",
 )
+@rate_limit(API)
 def create_review(request: HttpRequest, payload: ReviewIn):
     """Checked exactly like the site's form (same rules, same messages), scored by the
     active model, and stored with its prediction. Answers with the stored review, its
@@ -138,6 +141,7 @@ def get_review(
     response={201: FeedbackOut, 404: Error, **WRITE_ERRORS},
     summary="Vote on a review's sentiment",
 )
+@rate_limit(API)
 def vote_on_review(
     request: HttpRequest,
     payload: FeedbackIn,
@@ -189,6 +193,7 @@ def get_movie(
     response={200: PredictOut, **WRITE_ERRORS},
     summary="Predict the sentiment of up to 100 texts; nothing is stored",
 )
+@rate_limit(API)
 def predict(request: HttpRequest, payload: PredictIn):
     """Each text is checked like a review; all are scored with one batch call of the active
     model, in the order given."""

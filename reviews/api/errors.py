@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ml.classifier import ModelUnavailable
+from reviewsite.middleware.rate_limits import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,13 @@ def register_error_handlers(api: NinjaAPI) -> None:
         logger.error("API request not scored: %s", exc)
         return unavailable(request, MODEL_UNAVAILABLE)
 
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = api.create_response(request, {"detail": str(exc)}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
     api.add_exception_handler(ValidationError, on_schema_error)
+    api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(InvalidInput, on_invalid_input)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(HttpError, on_http_error)

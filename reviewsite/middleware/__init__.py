@@ -12,6 +12,9 @@ Listed in settings.MIDDLEWARE in the order they run; each class does one thing:
 - request_guards.StrictFormEncodingMiddleware: form data that is not UTF-8 gets a 400
   (Django would store U+FFFD where the bytes were invalid).
 - errors.DatabaseUnavailableMiddleware: an unreachable database answers 503 with a page.
+- rate_limits.RateLimitMiddleware: a request over a rate limit (rate_limits.rate_limit on the
+  form, the votes and the API's writes; login_locked_out on the admin's sign-in) answers 429
+  with Retry-After, and failed sign-ins are counted.
 
 Everything else (HTTPS redirects, HSTS, nosniff, referrer policy, X-Frame-Options, CSRF)
 is Django's own middleware, configured in settings.py.
