@@ -2,11 +2,25 @@
 
 The app is preloaded in the master, and the active model loaded there before workers fork,
 so every worker shares the model's memory pages instead of loading its own copy.
+
+Workers are gevent's (GUNICORN_WORKER_CLASS=sync for gunicorn's default): each reads its
+many connections cooperatively, so clients that trickle their headers or body hold no
+worker, where a sync worker is held by each for up to the timeout (bench/slow_clients.py).
 """
 
-import gc
-import logging
 import os
+
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+if worker_class == "gevent":
+    # Before anything else is imported: the app is preloaded in this process, and Django's
+    # connections must be greenlet-local from the start (else a worker refuses to use the
+    # master's "DatabaseWrapper objects created in a thread", on every request).
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import gc  # noqa: E402
+import logging  # noqa: E402
 
 # One BLAS/OpenMP thread per worker: the workers already use every core.
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -14,6 +28,12 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+# Connections each gevent worker holds at once (slow ones included), gunicorn's default.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+# An idle kept-alive connection is closed after this long (gunicorn's default is 2 s, meant
+# for a proxy in front); a greenlet and its database connection live as long as it does,
+# so a browser's next request skips both the new connection and the database's.
+keepalive = 5
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

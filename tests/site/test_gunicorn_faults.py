@@ -106,8 +106,9 @@ def test_a_worker_killed_under_load_loses_no_accepted_review_and_stores_none_twi
     assert outcomes.accepted_after_kill > 0, "no submission was served after the kill"
     assert outcomes.crashes == []
     assert outcomes.other_status == {}, gunicorn.log_tail()
-    # A sync worker serves one request at a time: the kill can break at most that one.
-    assert len(outcomes.failed) <= 1, outcomes.failed
+    # A gevent worker serves several requests at once: the kill can break those in flight
+    # on it, at most one per client; each of them was refused, none falsely accepted.
+    assert len(outcomes.failed) <= THREADS, outcomes.failed
     for number, location in outcomes.accepted.items():
         review = Review.objects.get(text=TEXT.format(number=number))
         assert location == review.get_absolute_url()
