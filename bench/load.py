@@ -147,6 +147,20 @@ def postgres_drop(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{postgres_name(url)}" WITH (FORCE)')
 
 
+def own_work_dir(name: str, database_url: str | None) -> str:
+    """For a bench that starts the site as this one does: a folder of its own under
+    var/bench/ (this one empties its folder when it starts and ends), and the database URL,
+    a fresh SQLite file there unless `database_url` names one."""
+    global WORK_DIR
+    WORK_DIR = PROJECT / "var" / "bench" / name
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    if database_url:
+        return database_url
+    database = WORK_DIR / f"{name}.sqlite3"
+    database.unlink(missing_ok=True)
+    return f"sqlite:///{database}"
+
+
 def site_environment(database_url: str) -> dict:
     """The environment `make run` would see, pointed at throwaway state."""
     return {

@@ -55,11 +55,7 @@ def started(stack: ExitStack, environment: dict, limit: str):
 def main() -> int:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
-    load.WORK_DIR = load.PROJECT / "var" / "bench" / "rate_limits"
-    load.WORK_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = arguments.database_url or f"sqlite:///{load.WORK_DIR / 'limits.sqlite3'}"
-    if not arguments.database_url:
-        Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    database_url = load.own_work_dir("rate_limits", arguments.database_url)
     environment = load.site_environment(database_url)
     report = {
         "database": "PostgreSQL" if arguments.database_url else "SQLite",

@@ -122,12 +122,7 @@ def main() -> int:
     # SIGTERM unwinds like Ctrl-C, so the servers are stopped either way.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     counts = [int(count) for count in arguments.slow.split(",")]
-    # A folder of its own (load.py empties its own when it starts and ends).
-    load.WORK_DIR = load.PROJECT / "var" / "bench" / "slow_clients"
-    load.WORK_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = arguments.database_url or f"sqlite:///{load.WORK_DIR / 'slow.sqlite3'}"
-    if not arguments.database_url:
-        Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    database_url = load.own_work_dir("slow_clients", arguments.database_url)
     environment = load.site_environment(database_url)
     report = {
         "database": "PostgreSQL" if arguments.database_url else "SQLite",

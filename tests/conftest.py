@@ -125,15 +125,26 @@ def active_model(db, trained_artifact) -> ModelVersion:
 
 
 @pytest.fixture
-def gunicorn(transactional_db, active_model, tmp_path, settings):
+def gunicorn_with(transactional_db, active_model, tmp_path, settings):
+    """gunicorn as `make run` starts it, with more environment variables:
+    `with gunicorn_with({"NAME": "value"}) as server: ...`."""
+
+    def serving(environment: dict[str, str]):
+        return live_gunicorn.serving(
+            database_url=database_url(),
+            secret_key=settings.SECRET_KEY,
+            var_dir=tmp_path / "var",
+            log=tmp_path / "gunicorn.log",
+            environment=environment,
+        )
+
+    return serving
+
+
+@pytest.fixture
+def gunicorn(gunicorn_with):
     """gunicorn as `make run` starts it, serving the test database with the active model;
     its rate limits off, as the load tests and benchmarks switch them off (the rate-limit
     tests start a server of their own with them on)."""
-    with live_gunicorn.serving(
-        database_url=database_url(),
-        secret_key=settings.SECRET_KEY,
-        var_dir=tmp_path / "var",
-        log=tmp_path / "gunicorn.log",
-        environment=live_gunicorn.RATE_LIMITS_OFF,
-    ) as server:
+    with gunicorn_with(live_gunicorn.RATE_LIMITS_OFF) as server:
         yield server

@@ -5,8 +5,6 @@ import json
 from urllib.parse import urlencode
 
 from reviews.models import Movie, Review
-from tests import live_gunicorn
-from tests.conftest import database_url
 from tests.live_gunicorn import Gunicorn, form_session, stop
 
 
@@ -44,16 +42,8 @@ def test_requests_are_not_logged_unless_access_log_is_set(gunicorn):
     assert "gunicorn.access" not in {line["logger"] for line in json_lines(gunicorn)}
 
 
-def test_with_access_log_set_each_request_is_logged_as_json(
-    transactional_db, active_model, tmp_path, settings
-):
-    with live_gunicorn.serving(
-        database_url=database_url(),
-        secret_key=settings.SECRET_KEY,
-        var_dir=tmp_path / "var",
-        log=tmp_path / "gunicorn.log",
-        environment={"ACCESS_LOG": "-"},
-    ) as server:
+def test_with_access_log_set_each_request_is_logged_as_json(gunicorn_with):
+    with gunicorn_with({"ACCESS_LOG": "-"}) as server:
         assert server.request("GET", "/healthz")[0] == 200
 
     access = [line for line in json_lines(server) if line["logger"] == "gunicorn.access"]

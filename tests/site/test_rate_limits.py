@@ -13,8 +13,6 @@ from reviews.models import Feedback, Movie, Review
 from reviews.services.scoring import review_create
 from reviews.services.tokens import api_token_create
 from reviewsite.settings import rate_limit_from_environment
-from tests import live_gunicorn
-from tests.conftest import database_url
 from tests.live_gunicorn import form_session
 
 pytestmark = pytest.mark.django_db
@@ -207,16 +205,8 @@ def test_a_limit_in_another_form_is_refused_with_its_name(monkeypatch, value):
 
 
 @pytest.mark.slow
-def test_a_limit_holds_under_gunicorn_counted_in_the_store_its_workers_share(
-    transactional_db, active_model, tmp_path, settings
-):
-    with live_gunicorn.serving(
-        database_url=database_url(),
-        secret_key=settings.SECRET_KEY,
-        var_dir=tmp_path / "var",
-        log=tmp_path / "gunicorn.log",
-        environment={"RATE_LIMIT_FORM": "4/m"},
-    ) as server:
+def test_a_limit_holds_under_gunicorn_counted_in_the_store_its_workers_share(gunicorn_with):
+    with gunicorn_with({"RATE_LIMIT_FORM": "4/m"}) as server:
         movie_id = Movie.objects.create(title="Heat").pk
         statuses, retry_after = [], []
         for number in range(8):  # new connections: gunicorn's two workers share them
