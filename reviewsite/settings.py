@@ -66,6 +66,10 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
 # Behind a proxy, the client's address for the rate limits comes from this header only
 # (e.g. X-Forwarded-For: its last address, the one the proxy appended); unset, REMOTE_ADDR.
 CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip() or None
+if CLIENT_IP_HEADER and CLIENT_IP_HEADER.upper().startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        "DJANGO_CLIENT_IP_HEADER names the header as the proxy sends it, e.g. X-Forwarded-For"
+    )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -220,6 +224,12 @@ def rate_limit_cache() -> dict:
     return {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "ratelimit"),
+        # Longer than the longest period (an hour): the cache's incr rewrites a count with
+        # this timeout, and a shorter one would end a lock-out early. A key names its
+        # window, so an old count is never read again.
+        "TIMEOUT": 3700,
+        # One file per client and window: past MAX_ENTRIES, a third of them are dropped at
+        # random (live counts too), so a site with many clients counts in Redis.
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 
@@ -227,7 +237,7 @@ def rate_limit_cache() -> dict:
 CACHES = {"default": cache_from_environment(), "ratelimit": rate_limit_cache()}
 # Defaults that a person writing reviews or voting never meets but a script does: the form
 # and votes together per client address, the API's writes and predict per token (or
-# address), and failed admin sign-ins per address before a lock-out for the period.
+# signed-in user), and admin sign-in attempts per address before a lock-out for the period.
 RATE_LIMIT_FORM = rate_limit_from_environment("RATE_LIMIT_FORM", "30/m")
 RATE_LIMIT_API = rate_limit_from_environment("RATE_LIMIT_API", "300/m")
 RATE_LIMIT_LOGIN = rate_limit_from_environment("RATE_LIMIT_LOGIN", "10/h")

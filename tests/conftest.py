@@ -3,7 +3,7 @@ bundled data, registered and activated in each test's database."""
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from ml import dataset
@@ -63,8 +63,12 @@ def isolated_settings(settings, tmp_path):
     # only the rate-limit tests turn the limits on.
     settings.CACHES = {
         **settings.CACHES,
-        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rate-limit-tests",
+        },
     }
+    caches["ratelimit"].clear()
     settings.RATE_LIMIT_FORM = settings.RATE_LIMIT_API = settings.RATE_LIMIT_LOGIN = None
     yield settings
     active_classifier.cache_clear()

@@ -1,4 +1,4 @@
-"""Rate limits: the review form and votes, the API's writes and predict, failed admin logins.
+"""Rate limits: the review form and votes, the API's writes and predict, admin sign-ins.
 
 Counted by django-ratelimit (its public get_usage) in the "ratelimit" cache, which every
 worker of a host shares (a file cache in var/) or every host (Redis, when REDIS_URL is set;
@@ -7,15 +7,16 @@ instant can be counted once, letting a flood through a little past the limit).
 Each limit is a setting read at request time (RATE_LIMIT_FORM, RATE_LIMIT_API,
 RATE_LIMIT_LOGIN: "N/s", "N/m", "N/h", or None for off). A refused request is answered
 429 with Retry-After before the view runs, so nothing is stored: pages by
-RateLimitMiddleware below, the API by its error handler (reviews/api/errors.py).
+RateLimitMiddleware below, the API by its error handler (reviews/api/errors.py). If the
+store fails, requests go through (and the failure is logged): an outage of the counter must
+not refuse everyone.
 """
 
 import functools
-import hashlib
+import ipaddress
 import logging
 
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
 from django_ratelimit.core import get_usage
 
 from reviewsite.middleware.errors import refuse
@@ -27,7 +28,7 @@ SETTING = {FORM: "RATE_LIMIT_FORM", API: "RATE_LIMIT_API", LOGIN: "RATE_LIMIT_LO
 MESSAGE = {
     FORM: "Too many submissions from your address: wait {seconds} s and try again.",
     API: "Too many requests for this token or address: retry after {seconds} s.",
-    LOGIN: "Too many failed sign-ins from your address: wait {seconds} s and try again.",
+    LOGIN: "Too many sign-in attempts from your address: wait {seconds} s and try again.",
 }
 
 
@@ -43,20 +44,25 @@ class RateLimited(Exception):
 def client_address(request) -> str:
     """The client's address: REMOTE_ADDR, or behind a proxy the last address in the header
     settings.CLIENT_IP_HEADER names (the one the trusted proxy itself appended), only when
-    that setting is made. django-ratelimit's "ip" key reads it (RATELIMIT_IP_META_KEY)."""
+    that setting is made. django-ratelimit's "ip" key reads it (RATELIMIT_IP_META_KEY).
+    Anything that is not an IP address (a unix socket's empty REMOTE_ADDR, "unknown")
+    counts as 0.0.0.0, one shared bucket."""
     header = settings.CLIENT_IP_HEADER
     forwarded = request.headers.get(header, "") if header else ""
-    return forwarded.rpartition(",")[2].strip() or request.META["REMOTE_ADDR"]
+    for candidate in (forwarded.rpartition(",")[2].strip(), request.META.get("REMOTE_ADDR")):
+        try:
+            return str(ipaddress.ip_address(candidate or ""))
+        except ValueError:
+            continue
+    return "0.0.0.0"
 
 
 def client_key(group: str, request) -> str:
-    """Who is counted by the API's limit: the token (a hash of it), else the signed-in user,
-    else the client's address."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return "token:" + hashlib.sha256(token.encode()).hexdigest()
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
+    """Who is counted by the API's limit: the identity the API authenticated (an API token
+    or a signed-in user: request.auth, set before the operation runs), else the address."""
+    auth = getattr(request, "auth", None)
+    if auth is not None and getattr(auth, "pk", None) is not None:
+        return f"{type(auth).__name__}:{auth.pk}"
     return "ip:" + client_address(request)
 
 
@@ -65,8 +71,14 @@ def rate_of(group: str, request) -> str | None:
 
 
 def usage(limit: str, request, *, increment: bool) -> dict | None:
+    """django-ratelimit's count of this request against `limit`; None when the limit is off
+    or the store failed."""
     key = client_key if limit == API else "ip"
-    return get_usage(request, group=limit, key=key, rate=rate_of, increment=increment)
+    try:
+        return get_usage(request, group=limit, key=key, rate=rate_of, increment=increment)
+    except Exception:  # the store (files, Redis) failed: let the request through
+        logger.exception("rate limit store failed; request let through", extra={"limit": limit})
+        return None
 
 
 def check(limit: str, request) -> None:
@@ -92,32 +104,24 @@ def rate_limit(limit: str):
 
 
 def login_locked_out(view):
-    """Refuse sign-ins from an address once it has failed RATE_LIMIT_LOGIN times in the
-    period (the failures are counted by count_failed_login below)."""
+    """Count every sign-in attempt (a POST) from an address against RATE_LIMIT_LOGIN before
+    it is checked, so parallel guesses are counted too; over the limit, refused for the rest
+    of the period."""
 
     @functools.wraps(view)
     def guarded(request, *args, **kwargs):
         if request.method == "POST":
-            failures = usage(LOGIN, request, increment=False)
-            if failures is not None and failures["count"] >= failures["limit"]:
-                raise RateLimited(LOGIN, failures["time_left"])
+            check(LOGIN, request)
         return view(request, *args, **kwargs)
 
     return guarded
 
 
-def count_failed_login(sender, credentials, request=None, **kwargs):
-    if request is not None:
-        usage(LOGIN, request, increment=True)
-
-
 class RateLimitMiddleware:
-    """Answer a page's RateLimited with 429, Retry-After and the reason; count failed
-    sign-ins (the signal carries the request)."""
+    """Answer a page's RateLimited with 429, Retry-After and the reason."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        user_login_failed.connect(count_failed_login, dispatch_uid="rate-limit-failed-login")
 
     def __call__(self, request):
         return self.get_response(request)

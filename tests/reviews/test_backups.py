@@ -89,28 +89,35 @@ def test_a_backup_taken_during_writes_restores_every_review_accepted_before_it(
     for number in range(20):
         review_create(movie_id=ozark.pk, text=f"Accepted before the backup, {number}.")
     accepted_before = history()
-    writing, written = threading.Event(), []
+    writing, stop, written = threading.Event(), threading.Event(), []
 
     def write_meanwhile():
         try:
-            while not writing.is_set():
+            while not stop.is_set():
                 written.append(review_create(movie_id=ozark.pk, text="Written meanwhile.").pk)
+                writing.set()
         finally:
             connection.close()
 
     writer = threading.Thread(target=write_meanwhile)
     writer.start()
     try:
+        assert writing.wait(30), "the writer stored nothing"
         call_command("backup_database", str(tmp_path / "backup"))
+        written_during = len(written)
     finally:
-        writing.set()
+        stop.set()
         writer.join()
 
     restored = manage(fresh_database, "restore_database", str(tmp_path / "backup"))
 
     assert restored.returncode == 0, restored.stderr
-    assert accepted_before <= rows(fresh_database, HISTORY)
-    assert written, "the writer stored nothing while the backup ran"
+    restored_history = rows(fresh_database, HISTORY)
+    assert accepted_before <= restored_history
+    # A consistent copy: no review caught without its prediction while it was written.
+    reviews = rows(fresh_database, "SELECT id FROM reviews_review")
+    assert reviews == {(review_id,) for review_id, _, _ in restored_history}
+    assert written_during >= 1
 
 
 def test_every_restored_review_has_its_prediction(backup, fresh_database):
@@ -154,3 +161,13 @@ def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(
 def test_a_missing_backup_is_refused_in_one_line(transactional_db, tmp_path):
     with pytest.raises(CommandError, match="no backup at"):
         call_command("restore_database", str(tmp_path / "missing"))
+
+
+def test_a_backup_that_fails_says_why_in_one_line_and_leaves_no_file(transactional_db, tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    path = tmp_path / "not-a-folder" / "backup"
+
+    with pytest.raises(CommandError, match="the backup failed"):
+        call_command("backup_database", str(path))
+
+    assert list(tmp_path.iterdir()) == [tmp_path / "not-a-folder"]
