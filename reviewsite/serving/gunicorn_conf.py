@@ -10,8 +10,9 @@ worker, where a sync worker is held by each for up to the timeout (bench/slow_cl
 
 import os
 
+# Chosen here, not with `-k` in GUNICORN_CMD_ARGS: the patching below depends on it.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
-if worker_class == "gevent":
+if "gevent" in worker_class.lower():  # "gevent", "gevent_pywsgi", or a class path
     # Before anything else is imported: the app is preloaded in this process, and Django's
     # connections must be greenlet-local from the start (else a worker refuses to use the
     # master's "DatabaseWrapper objects created in a thread", on every request).
