@@ -13,8 +13,7 @@ Listed in settings.MIDDLEWARE in the order they run; each class does one thing:
   (Django would store U+FFFD where the bytes were invalid).
 - errors.DatabaseUnavailableMiddleware: an unreachable database answers 503 with a page.
 - rate_limits.RateLimitMiddleware: a request over a rate limit (rate_limits.rate_limit on the
-  form, the votes and the API's writes; login_locked_out on the admin's sign-in) answers 429
-  with Retry-After, and failed sign-ins are counted.
+  form, the votes, the API's writes and the admin's sign-in) answers 429 with Retry-After.
 
 Everything else (HTTPS redirects, HSTS, nosniff, referrer policy, X-Frame-Options, CSRF)
 is Django's own middleware, configured in settings.py.

@@ -89,7 +89,9 @@ def check(limit: str, request) -> None:
 
 
 def rate_limit(limit: str):
-    """Decorate a view (or an API operation) to count each POST to it against `limit`."""
+    """Decorate a view (or an API operation) to count each POST to it against `limit`,
+    before the view runs: on the admin's sign-in, every attempt counts, so guesses sent in
+    parallel are counted too."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -101,20 +103,6 @@ def rate_limit(limit: str):
         return limited
 
     return decorator
-
-
-def login_locked_out(view):
-    """Count every sign-in attempt (a POST) from an address against RATE_LIMIT_LOGIN before
-    it is checked, so parallel guesses are counted too; over the limit, refused for the rest
-    of the period."""
-
-    @functools.wraps(view)
-    def guarded(request, *args, **kwargs):
-        if request.method == "POST":
-            check(LOGIN, request)
-        return view(request, *args, **kwargs)
-
-    return guarded
 
 
 class RateLimitMiddleware:
