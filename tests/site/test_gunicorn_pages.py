@@ -11,8 +11,6 @@ from urllib.parse import urlencode
 import pytest
 
 from reviews.models import Movie
-from tests import live_gunicorn
-from tests.conftest import database_url
 from tests.live_gunicorn import form_session
 
 REQUESTS = 40
@@ -67,18 +65,10 @@ def test_every_worker_shows_a_new_review_at_the_next_request(gunicorn):
 
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
-def test_workers_sharing_a_redis_cache_show_a_new_review_at_the_next_request(
-    transactional_db, active_model, tmp_path, settings
-):
+def test_workers_sharing_a_redis_cache_show_a_new_review_at_the_next_request(gunicorn_with):
     environment = {
         "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/15",
         "CACHE_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
     }
-    with live_gunicorn.serving(
-        database_url=database_url(),
-        secret_key=settings.SECRET_KEY,
-        var_dir=tmp_path / "var",
-        log=tmp_path / "gunicorn.log",
-        environment=environment,
-    ) as server:
+    with gunicorn_with(environment) as server:
         check_every_worker_shows_a_new_review_at_once(server, a_movie())
