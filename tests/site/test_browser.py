@@ -187,3 +187,50 @@ def test_api_docs_page_lists_every_endpoint_under_the_sites_content_security_pol
     }
     assert blocked_scripts == []
     assert other_hosts == []
+
+
+def canvas_is_blank(page, selector: str) -> bool:
+    """Whether every pixel of the canvas is transparent: nothing was drawn."""
+    return page.eval_on_selector(
+        selector,
+        "canvas => !canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)"
+        ".data.some(value => value !== 0)",
+    )
+
+
+def test_the_dashboard_draws_its_charts_beside_tables_of_the_same_figures(
+    page, live_server, active_model, ozark
+):
+    for text in ("Brilliant, moving, superb.", "Boring, awful, a waste of time."):
+        review_create(movie_id=ozark.pk, text=text)
+    get_user_model().objects.create_superuser("staff", "staff@example.com", "a long passphrase")
+    blocked, other_hosts = [], []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            not request.url.startswith(live_server.url) and other_hosts.append(request.url)
+        ),
+    )
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("a long passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url(re.compile(r"/admin/dashboard/$"))
+    page.wait_for_function(
+        "() => typeof Chart !== 'undefined' && Object.keys(Chart.instances).length === 3"
+    )
+    screenshot(page, "admin-dashboard.png")
+
+    for chart in ("#chart-reviews", "#chart-confidence", "#chart-share"):
+        assert not canvas_is_blank(page, chart), chart
+    today = page.locator("#table-reviews tbody tr").last.inner_text().split("\t")
+    assert today[1].strip() == "2"
+    drawn = page.evaluate("() => Chart.getChart('chart-reviews').data.datasets[0].data.at(-1)")
+    assert drawn == 2
+    assert blocked == [] and other_hosts == []
