@@ -27,7 +27,7 @@ class PeriodForm(forms.Form):
 def chart_data(figures) -> dict:
     """What static/js/dashboard.js draws, passed with json_script."""
     labels = [bucket.start.isoformat() for bucket in figures.buckets]
-    versions = sorted({row.version for row in figures.by_version})
+    versions = list(dict.fromkeys(row.version for row in figures.by_version))  # oldest first
     share = {(row.start.isoformat(), row.version): row.share_positive for row in figures.by_version}
     return {
         "labels": labels,
@@ -45,11 +45,9 @@ def dashboard(request):
     if not request.user.has_perm("reviews.view_review"):
         raise PermissionDenied
     form = PeriodForm(request.GET)
-    status = 200
-    if form.is_valid():
-        period = form.cleaned_data
-    else:
-        status, period = 400, {}
+    # An invalid field falls back to its default; the fields that are valid still count.
+    status = 200 if form.is_valid() else 400
+    period = form.cleaned_data
     movie = period.get("movie")
     figures = dashboard_figures(
         days=period.get("days") or DEFAULT_DAYS,

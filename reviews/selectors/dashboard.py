@@ -71,16 +71,20 @@ def dashboard_figures(
     *, days: int, bucket: str, movie_id: int | None = None, today: date | None = None
 ) -> Dashboard:
     """The last `days` days up to `today` (UTC, default now), in `bucket`s; every bucket of
-    the period is listed, an empty one with zero reviews."""
+    the period is listed, an empty one with zero reviews. By week, the period starts on the
+    Monday of its first day, so every bucket is a whole week (the last one up to today)."""
     last_day = today or timezone.now().date()
-    first_day = last_day - timedelta(days=days - 1)
+    first_day = bucket_start(last_day - timedelta(days=days - 1), bucket)
     reviews: QuerySet[Review] = Review.objects.filter(
         created_at__gte=datetime.combine(first_day, time.min, tzinfo=UTC),
         created_at__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC),
     )
     if movie_id is not None:
         reviews = reviews.filter(movie_id=movie_id)
-    by_start = reviews.annotate(start=Trunc("created_at", bucket, output_field=DateField()))
+    # In UTC whatever the active time zone, as the period's boundaries are.
+    by_start = reviews.annotate(
+        start=Trunc("created_at", bucket, output_field=DateField(), tzinfo=UTC)
+    )
 
     rows = (
         by_start.values("start")
@@ -93,13 +97,16 @@ def dashboard_figures(
         .order_by("start")
     )
     found = {row["start"]: Bucket(**row) for row in rows}
-    starts = sorted({bucket_start(first_day + timedelta(days=n), bucket) for n in range(days)})
+    period_days = (last_day - first_day).days + 1
+    starts = sorted(
+        {bucket_start(first_day + timedelta(days=n), bucket) for n in range(period_days)}
+    )
     buckets = [found.get(start, Bucket(start=start)) for start in starts]
 
     versions = (
         by_start.values("start", version=F("model_version__version"))
         .annotate(reviews=Count("pk"), positive=Count("pk", filter=POSITIVE))
-        .order_by("start", "version")
+        .order_by("start", "model_version__created_at")
     )
     return Dashboard(
         first_day=first_day,

@@ -231,6 +231,14 @@ def test_the_dashboard_draws_its_charts_beside_tables_of_the_same_figures(
         assert not canvas_is_blank(page, chart), chart
     today = page.locator("#table-reviews tbody tr").last.inner_text().split("\t")
     assert today[1].strip() == "2"
-    drawn = page.evaluate("() => Chart.getChart('chart-reviews').data.datasets[0].data.at(-1)")
-    assert drawn == 2
+    drawn = page.evaluate(
+        """() => ({
+            reviews: Chart.getChart('chart-reviews').data.datasets[0].data.at(-1),
+            share: Chart.getChart('chart-share').data.datasets.map(d => [d.label, d.data.at(-1)]),
+            confidence: Chart.getChart('chart-confidence').data.datasets[0].data.at(-1),
+        })"""
+    )
+    assert drawn["reviews"] == 2
+    assert drawn["share"] == [[active_model.version, 0.5]] and today[2].strip() == "0.500"
+    assert f"{drawn['confidence']:.3f}" == today[3].strip()
     assert blocked == [] and other_hosts == []

@@ -77,6 +77,24 @@ def test_weeks_start_on_monday_and_hold_their_days(history):
     assert this_week.reviews == 4  # today's three and Tuesday's one
 
 
+def test_by_week_the_period_starts_on_a_monday_so_the_first_week_is_whole(ozark, active_model):
+    monday = datetime.date(2026, 11, 2)  # 30 days to TODAY start on Wednesday 4 November
+    stored_review(ozark, active_model, created_at=at(monday))
+
+    first = dashboard_figures(days=30, bucket=WEEK, today=TODAY).buckets[0]
+
+    assert (first.start, first.reviews) == (monday, 1)
+
+
+def test_days_are_utc_days_whatever_the_time_zone(ozark, active_model, settings):
+    settings.TIME_ZONE = "America/New_York"
+    stored_review(ozark, active_model, created_at=at(TODAY, hour=0))  # 19:00 the day before there
+
+    today = dashboard_figures(days=30, bucket="day", today=TODAY).buckets[-1]
+
+    assert today.reviews == 1
+
+
 def test_one_movie_only(history, ozark):
     other = Movie.objects.create(title="Heat")
 
@@ -107,6 +125,13 @@ def test_the_page_shows_the_figures_in_a_table_and_passes_them_to_the_charts(
     assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in page
 
 
+def test_the_page_has_no_inline_style_which_the_csp_would_block(admin_client):
+    page = admin_client.get(DASHBOARD).content.decode()
+
+    assert "<style" not in page and ' style="' not in page
+    assert 'href="/static/css/admin.css"' in page
+
+
 def test_the_page_runs_no_inline_script(admin_client):
     page = admin_client.get(DASHBOARD).content.decode()
 
@@ -134,6 +159,13 @@ def test_a_period_it_cannot_show_is_a_400_that_says_so(admin_client):
 
     assert response.status_code == 400
     assert "Not a period the dashboard can show" in response.content.decode()
+
+
+def test_a_field_it_cannot_read_falls_back_and_the_others_still_count(admin_client):
+    response = admin_client.get(DASHBOARD, {"days": "7", "movie": "999999"})
+
+    assert response.status_code == 400
+    assert len(response.context["figures"].buckets) == 7
 
 
 def test_the_admin_index_links_to_the_dashboard(admin_client):
