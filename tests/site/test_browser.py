@@ -70,6 +70,22 @@ def ozark(transactional_db) -> Movie:
     return movie
 
 
+def watch(page, live_server, console_text: str) -> tuple[list[str], list[str]]:
+    """Lists that fill as the page runs: console messages containing `console_text` (the
+    browser reports what the CSP blocked there), and requests to any other host."""
+    messages, other_hosts = [], []
+    page.on(
+        "console", lambda message: console_text in message.text and messages.append(message.text)
+    )
+    page.on(
+        "request",
+        lambda request: (
+            not request.url.startswith(live_server.url) and other_hosts.append(request.url)
+        ),
+    )
+    return messages, other_hosts
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
@@ -165,17 +181,7 @@ def test_a_visitor_votes_sees_the_thanks_and_staff_find_the_vote_in_the_admin(
 def test_api_docs_page_lists_every_endpoint_under_the_sites_content_security_policy(
     page, live_server
 ):
-    blocked_scripts, other_hosts = [], []
-    page.on(
-        "console",
-        lambda message: "script-src" in message.text and blocked_scripts.append(message.text),
-    )
-    page.on(
-        "request",
-        lambda request: (
-            not request.url.startswith(live_server.url) and other_hosts.append(request.url)
-        ),
-    )
+    blocked_scripts, other_hosts = watch(page, live_server, "script-src")
 
     page.goto(f"{live_server.url}/api/docs")
     page.locator(".opblock-summary-path").first.wait_for()
@@ -204,17 +210,7 @@ def test_the_dashboard_draws_its_charts_beside_tables_of_the_same_figures(
     for text in ("Brilliant, moving, superb.", "Boring, awful, a waste of time."):
         review_create(movie_id=ozark.pk, text=text)
     get_user_model().objects.create_superuser("staff", "staff@example.com", "a long passphrase")
-    blocked, other_hosts = [], []
-    page.on(
-        "console",
-        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
-    )
-    page.on(
-        "request",
-        lambda request: (
-            not request.url.startswith(live_server.url) and other_hosts.append(request.url)
-        ),
-    )
+    blocked, other_hosts = watch(page, live_server, "Content Security Policy")
 
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("Username").fill("staff")
